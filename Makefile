@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh machine: `make run` (chat UI over the bundled corpus) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install browser run test lint eval-gold eval-cmrc
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	# CPU build of torch first: on this machine kind pip takes torch==2.13.0 from local disk;
+	# pyproject's range (torch>=2.1) then admits it, so no multi-GB CUDA build is pulled in.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+browser:  # Debian's Chromium for the browser tests (no browser download at install time)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+run: install
+	$(BIN)/python app.py
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+
+eval-gold: install
+	$(BIN)/qa eval eval/gold/corpus.jsonl --modes dense,bm25,hybrid --json eval/results/gold.json --runs eval/results/gold-runs.jsonl --report eval/results/gold-report
+
+eval-cmrc: install
+	$(BIN)/qa eval ../shared/data/cmrc2018/cmrc2018_dev.json --modes dense,bm25,hybrid --json eval/results/cmrc.json --runs eval/results/cmrc-runs.jsonl --report eval/results/cmrc-report

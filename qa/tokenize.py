@@ -1,0 +1,61 @@
+"""Chinese-aware lexical tokenization (jieba search mode) shared by BM25 and the reader."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+# A token must contain a letter, digit or CJK ideograph; pure punctuation/space tokens are dropped.
+_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_RUN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+
+# Function words and question words that carry no retrieval signal in either language.
+STOPWORDS: frozenset[str] = frozenset(
+    """的 了 是 在 和 与 及 或 也 都 而 就 被 把 对 于 从 为 以 之 其 这 那 这些 那些 一个 有 有的 吗 呢 吧 啊
+    什么 多少 哪 哪个 哪些 哪里 哪儿 哪家 哪位 哪年 几 谁 怎么 怎样 如何 为什么 为何 何时 是否 请问 呢 么
+    a an the of to in on at for by with from and or is are was were be been what which who whom whose when
+    where why how many much does do did it its this that these those as""".split()
+)
+
+
+class JiebaUnavailableError(ImportError):
+    """jieba is needed for Chinese tokenization."""
+
+
+@functools.lru_cache(maxsize=1)
+def jieba_tokenizer() -> Any:
+    """The process-wide jieba tokenizer, initialised once (its dictionary load costs ~1 s)."""
+    try:
+        import jieba
+    except ImportError as exc:  # pragma: no cover - jieba is a core dependency
+        raise JiebaUnavailableError("Chinese tokenization needs jieba: pip install jieba") from exc
+    import logging
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # silence "Building prefix dict" chatter
+    jieba.dt.initialize()
+    return jieba.dt
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width) and case folding, so 'ＡＢＣ１２' matches 'abc12'."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def tokenize(text: str, *, stopwords: frozenset[str] = STOPWORDS) -> list[str]:
+    """Search-mode jieba tokens of normalized text; English words and numbers stay whole tokens."""
+    norm = normalize(text)
+    out: list[str] = []
+    for tok in jieba_tokenizer().cut_for_search(norm):
+        tok = tok.strip()
+        if not tok or not _WORDLIKE.search(tok) or tok in stopwords:
+            continue
+        out.append(tok)
+    return out
+
+
+def tokenize_batch(texts: Sequence[str], *, stopwords: frozenset[str] = STOPWORDS) -> list[list[str]]:
+    """Batch form of :func:`tokenize`."""
+    return [tokenize(t, stopwords=stopwords) for t in texts]

@@ -1,0 +1,200 @@
+"""Index directory: build, incremental updates, manifest checks, corruption errors, atomic swap, lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.encoder import FakeEncoder
+from qa.indexer import build_index
+from qa.retriever import ModelMismatchError, Retriever
+from qa.store import (
+    MANIFEST,
+    PASSAGES,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    load_index,
+    recover,
+    write_lock,
+)
+from qa.types import Document
+
+DOCS = [
+    Document("a.txt", "甲", "截至2022年9月，我国已培育了8997家专精特新“小巨人”企业。\n\n北京市是国家级专精特新中小企业数量最多的城市，北京经济技术开发区是聚集地之一。",
+             "2022-10-01"),
+    Document("b.txt", "乙", "数据显示，我国已累计培育“小巨人”企业1.2万家。\n\n银河航天灵犀03星成功发射，并进入预定轨道展翅翱翔。", "2023-09-01"),
+    Document("c.txt", "丙", "Little giants are small and medium enterprises.\n\nThey focus on niche markets and grow strong.", None),
+]
+
+
+def _build(target: Path, docs=DOCS, enc=None, **kw):
+    enc = enc or FakeEncoder()
+    return build_index(docs, target, enc, **kw), enc
+
+
+def test_round_trip_keeps_passages_vectors_and_manifest(tmp_path: Path) -> None:
+    report, enc = _build(tmp_path / "idx")
+    assert report.written and report.documents == 3 and report.embedded == report.passages
+    store = load_index(tmp_path / "idx")
+    m = store.manifest
+    assert m["format_version"] == 1 and m["model"]["id"] == enc.model_id and m["dimension"] == enc.dim
+    assert m["counts"] == {"documents": 3, "passages": len(store.passages), "vectors": len(store.passages)}
+    assert m["metric"] == "inner_product" and len(m["corpus_hash"]) == 64 and m["package_version"]
+    for p in store.passages:
+        doc = next(d for d in DOCS if d.doc_id == p.doc_id)
+        assert doc.text[p.start:p.end] == p.text
+    np.testing.assert_allclose(store.vectors.vectors(), enc.encode_passages([p.text for p in store.passages]),
+                               atol=1e-6)
+    assert not any(f.name.endswith(".pkl") or f.name.endswith(".pickle") for f in (tmp_path / "idx").rglob("*"))
+
+
+def test_incremental_reindex_embeds_only_new_or_changed_passages(tmp_path: Path) -> None:
+    target = tmp_path / "idx"
+    enc = FakeEncoder()
+    first, _ = _build(target, enc=enc)
+    n0 = enc.n_encoded
+    again, _ = _build(target, enc=enc)
+    assert not again.written and again.embedded == 0 and enc.n_encoded == n0  # nothing changed: no embedding
+
+    changed = Document("b.txt", "乙", DOCS[1].text + "\n\n新增一段：高千峰是副总裁。", "2023-09-01")
+    added = Document("d.txt", "丁", "全新的文档内容。", None)
+    report, _ = _build(target, docs=[DOCS[0], changed, added], enc=enc)  # c.txt deleted
+    assert report.added == ("d.txt",) and report.changed == ("b.txt",) and report.removed == ("c.txt",)
+    assert enc.n_encoded - n0 == report.embedded == 2  # the new paragraph of b.txt and d.txt
+    store = load_index(target)
+    assert sorted({p.doc_id for p in store.passages}) == ["a.txt", "b.txt", "d.txt"]
+
+    # The incremental result equals a fresh full build of the same documents.
+    fresh, _ = _build(tmp_path / "fresh", docs=[DOCS[0], changed, added])
+    other = load_index(tmp_path / "fresh")
+    assert [p.to_json() for p in store.passages] == [p.to_json() for p in other.passages]
+    np.testing.assert_allclose(store.vectors.vectors(), other.vectors.vectors(), atol=1e-6)
+
+
+def test_add_mode_keeps_other_documents(tmp_path: Path) -> None:
+    target = tmp_path / "idx"
+    _build(target, docs=DOCS[:1])
+    report, _ = _build(target, docs=DOCS[1:2], mode="add")
+    assert report.added == ("b.txt",) and report.removed == ()
+    assert sorted(d.doc_id for d in load_index(target).documents) == ["a.txt", "b.txt"]
+
+
+def test_query_with_another_model_is_a_clear_error(tmp_path: Path) -> None:
+    _build(tmp_path / "idx")
+    with pytest.raises(ModelMismatchError, match="built with the model"):
+        Retriever(load_index(tmp_path / "idx"), FakeEncoder(dim=32))
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="qa index"):
+        load_index(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("victim", ["vectors.faiss", PASSAGES, "documents.jsonl", "bm25/vocab.index.json"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
+def test_damaged_files_fail_with_a_message_naming_the_file(tmp_path: Path, victim: str, damage: str) -> None:
+    target = tmp_path / "idx"
+    _build(target)
+    path = target / victim
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        path.write_bytes(data[:-3] + bytes(b ^ 0xFF for b in data[-3:]))
+    else:
+        path.unlink()
+    with pytest.raises(IndexCorruptError) as info:
+        load_index(target)
+    assert path.name in str(info.value) and "qa index" in str(info.value)
+
+
+@pytest.mark.parametrize("content", ["", "{not json", "[]", '{"format_version": 1}'])
+def test_damaged_manifest_is_a_clear_error(tmp_path: Path, content: str) -> None:
+    target = tmp_path / "idx"
+    _build(target)
+    (target / MANIFEST).write_text(content)
+    with pytest.raises(IndexCorruptError, match="manifest.json"):
+        load_index(target)
+
+
+def test_manifest_format_version_mismatch(tmp_path: Path) -> None:
+    target = tmp_path / "idx"
+    _build(target)
+    m = json.loads((target / MANIFEST).read_text())
+    m["format_version"] = 99
+    (target / MANIFEST).write_text(json.dumps(m))
+    with pytest.raises(IndexCorruptError, match="format 99"):
+        load_index(target)
+
+
+def test_corrupt_existing_index_is_rebuilt_on_next_index_run(tmp_path: Path) -> None:
+    target = tmp_path / "idx"
+    _build(target)
+    (target / "vectors.faiss").write_bytes(b"garbage")
+    report, _ = _build(target)
+    assert report.written and report.embedded == report.passages
+    load_index(target)
+
+
+def test_failed_build_leaves_previous_index_and_no_temp_dirs(tmp_path: Path) -> None:
+    target = tmp_path / "idx"
+    _build(target)
+    before = (target / MANIFEST).read_text()
+
+    class Boom(FakeEncoder):
+        def encode_passages(self, texts, *, show_progress=False):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        build_index([*DOCS, Document("z.txt", "z", "new text here", None)], target, Boom())
+    assert (target / MANIFEST).read_text() == before
+    load_index(target)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".idx.tmp")] == []
+
+
+def test_interrupted_swap_is_recovered_and_stale_temps_cleaned(tmp_path: Path) -> None:
+    target = tmp_path / "idx"
+    _build(target)
+    os.replace(target, tmp_path / ".idx.old-123-abc")  # a crash between the two renames of the fallback path
+    (tmp_path / ".idx.tmp-999-dead").mkdir()
+    recover(target, clean=True)
+    load_index(target)
+    assert not list(tmp_path.glob(".idx.old-*"))
+    assert not (tmp_path / ".idx.tmp-999-dead").exists()
+
+
+def test_second_writer_waits_for_the_lock_then_fails_clearly(tmp_path: Path) -> None:
+    target = tmp_path / "idx"
+    held = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with write_lock(target):
+            held.set()
+            release.wait(5)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    held.wait(5)
+    try:
+        start = time.monotonic()
+        with pytest.raises(IndexLockedError, match="another process"), write_lock(target, timeout_s=0.3):
+            pass
+        assert time.monotonic() - start >= 0.3
+    finally:
+        release.set()
+        t.join()
+    with write_lock(target, timeout_s=1):  # free again
+        pass
+
+
+def test_duplicate_doc_ids_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="share the id"):
+        build_index([DOCS[0], DOCS[0]], tmp_path / "idx", FakeEncoder())
