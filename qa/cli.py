@@ -164,11 +164,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_model_loading() -> None:
+    """Hide transformers' per-load "Loading weights" bar in CLI output (our own progress bars stay)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = _WarningHandler(level=logging.WARNING)
     log.addHandler(handler)
+    if args.command in ("index", "search", "ask", "eval"):
+        _quiet_model_loading()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -1,0 +1,246 @@
+"""Run a gold set through retrieve + read, one question at a time, and score every question."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from eval import metrics
+from eval.gold import GoldQuestion, GoldSet
+from qa.types import MODES, Answer, Filters, Hit, Mode
+
+DEFAULT_K = 5  # passages the reader reads; the CLI uses the reader's own default when it exposes one
+RETRIEVE_K = 20  # passages retrieved per question (the largest recall@k cut-off)
+
+
+class RunsFormatError(ValueError):
+    """A runs file is unreadable or malformed; the message names the file and line."""
+
+
+class Retrieving(Protocol):
+    """What the harness needs from ``qa.api.QA``: single-question retrieve and read."""
+
+    def retrieve(
+        self, question: str, k: int = 5, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> list[Hit]: ...
+
+    def read(self, question: str, hits: Sequence[Hit]) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    """One question's outcome; ``prediction is None`` means the system abstained (or did not read)."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    doc_id: str | None
+    mode: str
+    k: int
+    prediction: str | None
+    confidence: float | None  # None when the reader did not run
+    hit_rank: int | None  # 1-based rank of the first retrieved passage holding a gold answer
+    passage_ids: tuple[str, ...]
+    latency_ms: float
+    em: float | None  # None when the reader did not run
+    f1: float | None
+    top_passage: str | None = None  # text of the best retrieved passage, for failure reports
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+    @property
+    def abstained(self) -> bool:
+        return self.prediction is None
+
+    def to_json(self) -> dict[str, Any]:
+        """One line of a ``--runs`` file."""
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answers": list(self.answers),
+            "doc_id": self.doc_id,
+            "answerable": self.answerable,
+            "mode": self.mode,
+            "k": self.k,
+            "prediction": self.prediction,
+            "confidence": self.confidence,
+            "hit_rank": self.hit_rank,
+            "passage_ids": list(self.passage_ids),
+            "latency_ms": self.latency_ms,
+            "em": self.em,
+            "f1": self.f1,
+            "top_passage": self.top_passage,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> QuestionRecord:
+        """Inverse of :meth:`to_json`; raises KeyError/TypeError/ValueError on a malformed object."""
+        return cls(
+            id=str(data["id"]),
+            question=str(data["question"]),
+            answers=tuple(str(a) for a in data["answers"]),
+            doc_id=None if data.get("doc_id") is None else str(data["doc_id"]),
+            mode=str(data["mode"]),
+            k=int(data.get("k", DEFAULT_K)),
+            prediction=None if data.get("prediction") is None else str(data["prediction"]),
+            confidence=None if data.get("confidence") is None else float(data["confidence"]),
+            hit_rank=None if data.get("hit_rank") is None else int(data["hit_rank"]),
+            passage_ids=tuple(str(p) for p in data.get("passage_ids") or ()),
+            latency_ms=float(data["latency_ms"]),
+            em=None if data.get("em") is None else float(data["em"]),
+            f1=None if data.get("f1") is None else float(data["f1"]),
+            top_passage=data.get("top_passage"),
+        )
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Aggregate metrics (the ``--json`` object) and per-question records of one mode."""
+
+    metrics: Mapping[str, Any]
+    records: tuple[QuestionRecord, ...]
+    mode: str
+    k: int
+    reader: bool
+
+
+def summarize(records: Sequence[QuestionRecord], *, reader: bool | None = None) -> dict[str, Any]:
+    """Metric dict from records: answer metrics (None without a reader), recall/MRR, latency, counts.
+
+    Retrieval metrics cover answerable questions only; ``reader=None`` infers it from the records.
+    """
+    if reader is None:
+        reader = bool(records) and all(r.em is not None for r in records)
+    answerable = [r.answerable for r in records]
+    if reader:
+        answer = metrics.answer_metrics(
+            [r.em or 0.0 for r in records],
+            [r.f1 or 0.0 for r in records],
+            answerable,
+            [r.abstained for r in records],
+        )
+    else:
+        answer = dict.fromkeys(metrics.answer_metrics([], [], [], []))
+    out: dict[str, Any] = {**answer}
+    out.update(metrics.retrieval_metrics([r.hit_rank for r in records if r.answerable]))
+    out.update(metrics.latency_metrics([r.latency_ms for r in records]))
+    n_ans = sum(answerable)
+    out.update({"n": len(records), "n_answerable": n_ans, "n_unanswerable": len(records) - n_ans})
+    return out
+
+
+def _progress(items: Sequence[GoldQuestion], enabled: bool, desc: str) -> Iterable[GoldQuestion]:
+    if not enabled:
+        return items
+    try:
+        from tqdm import tqdm
+    except ImportError:  # progress is cosmetic: run without it
+        return items
+    return tqdm(items, desc=desc, unit="q", file=sys.stderr, dynamic_ncols=True)
+
+
+def evaluate_question(
+    qa: Retrieving,
+    question: GoldQuestion,
+    *,
+    mode: Mode,
+    k: int,
+    reader: bool = True,
+    match_doc_id: bool = True,
+) -> QuestionRecord:
+    """Time ``retrieve(q, k=max(20, k))`` then ``read(q, hits[:k])`` for one question and score it."""
+    start = time.perf_counter()
+    hits = list(qa.retrieve(question.question, k=max(RETRIEVE_K, k), mode=mode))
+    answer = qa.read(question.question, hits[:k]) if reader else None
+    latency_ms = (time.perf_counter() - start) * 1000.0
+    doc_id = question.doc_id if match_doc_id else None
+    rank = metrics.first_hit_rank([(h.doc_id, h.text) for h in hits], question.answers, doc_id)
+    prediction = answer.text if answer is not None else None
+    return QuestionRecord(
+        id=question.id,
+        question=question.question,
+        answers=question.answers,
+        doc_id=question.doc_id,
+        mode=mode,
+        k=k,
+        prediction=prediction,
+        confidence=float(answer.confidence) if answer is not None else None,
+        hit_rank=rank,
+        passage_ids=tuple(h.passage_id for h in hits),
+        latency_ms=latency_ms,
+        em=metrics.exact_match(prediction, question.answers) if reader else None,
+        f1=metrics.f1_score(prediction, question.answers) if reader else None,
+        top_passage=hits[0].text if hits else None,
+    )
+
+
+def evaluate(
+    qa: Retrieving,
+    gold: GoldSet | Sequence[GoldQuestion],
+    *,
+    mode: Mode = "hybrid",
+    k: int = DEFAULT_K,
+    reader: bool = True,
+    progress: bool = True,
+    match_doc_id: bool = True,
+    warmup: bool = True,
+) -> EvalResult:
+    """Evaluate every gold question in one retrieval mode; ``match_doc_id=False`` ignores gold doc ids.
+
+    With ``warmup`` the first question is first asked once untimed, so lazy model loading is not
+    counted as that question's latency.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    questions = gold.questions if isinstance(gold, GoldSet) else tuple(gold)
+    if warmup and questions:
+        evaluate_question(qa, questions[0], mode=mode, k=k, reader=reader)
+    records = tuple(
+        evaluate_question(qa, q, mode=mode, k=k, reader=reader, match_doc_id=match_doc_id)
+        for q in _progress(questions, progress, f"eval {mode}")
+    )
+    return EvalResult(summarize(records, reader=reader), records, mode, k, reader)
+
+
+def write_runs(results: Sequence[EvalResult], path: str | Path) -> None:
+    """Write every record of every result as one JSON line (``--runs``)."""
+    with Path(path).open("w", encoding="utf-8") as fh:
+        for result in results:
+            for record in result.records:
+                fh.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+
+
+def load_runs(path: str | Path) -> list[QuestionRecord]:
+    """Read a ``--runs`` file back into records."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RunsFormatError(f"{path}: cannot read runs file ({exc.strerror or exc})") from exc
+    records: list[QuestionRecord] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise TypeError(f"expected an object, got {type(data).__name__}")
+            records.append(QuestionRecord.from_json(data))
+        except json.JSONDecodeError as exc:
+            raise RunsFormatError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+        except KeyError as exc:
+            raise RunsFormatError(f"{path}:{lineno}: missing field {exc.args[0]!r}") from exc
+        except (TypeError, ValueError) as exc:
+            raise RunsFormatError(f"{path}:{lineno}: malformed run record ({exc})") from exc
+    if not records:
+        raise RunsFormatError(f"{path}: empty runs file")
+    return records

@@ -1,0 +1,289 @@
+"""The runner with a fake QA (no model), runs files, the report, and a real index built with FakeEncoder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from eval.cli import main
+from eval.gold import GoldQuestion, load_gold
+from eval.report import render_markdown, worst_failures, write_report
+from eval.runner import RunsFormatError, evaluate, load_runs, summarize, write_runs
+from qa.types import Answer, Hit, Passage
+
+PASSAGES = [
+    Passage("d1#0", "d1", 0, 0, 9, "北京是中国的首都。", title="d1"),
+    Passage("d2#0", "d2", 0, 0, 7, "上海是大城市。", title="d2"),
+    Passage("d3#0", "d3", 0, 0, 8, "长江是最长的河。", title="d3"),
+]
+
+
+class FakeQA:
+    """Retrieves passages sharing characters with the question; answers from a fixed table."""
+
+    def __init__(self, answers: dict[str, tuple[str | None, float]]) -> None:
+        self.answers = answers
+        self.retrieve_calls: list[tuple[str, int, str]] = []
+        self.read_sizes: list[int] = []
+
+    def retrieve(self, question: str, k: int = 5, mode: str = "hybrid", filters=None) -> list[Hit]:
+        self.retrieve_calls.append((question, k, mode))
+        scored = sorted(
+            ((-len(set(question) & set(p.text)), p.passage_id, p) for p in PASSAGES),
+            key=lambda t: (t[0], t[1]),
+        )
+        if mode == "bm25":  # a worse retriever: reversed order
+            scored = scored[::-1]
+        return [Hit(p, float(-s), rank) for rank, (s, _, p) in enumerate(scored[:k], start=1)]
+
+    def read(self, question: str, hits: Sequence[Hit]) -> Answer:
+        self.read_sizes.append(len(hits))
+        text, conf = self.answers.get(question, (None, 0.0))
+        return Answer(question=question, text=text, confidence=conf, supporting_sentence=None)
+
+
+GOLD = (
+    GoldQuestion("q1", "中国的首都是哪里？", ("北京",), "d1"),
+    GoldQuestion("q2", "哪个是大城市？", ("上海",), "d3"),  # gold doc is wrong on purpose: no hit
+    GoldQuestion("q3", "首都中国的河？", ("长江",), "d3"),  # d1 shares more characters: hit at rank 2
+    GoldQuestion("q4", "火星首都？", ()),
+    GoldQuestion("q5", "长江多长？", ("三峡",)),  # no passage holds the answer
+)
+ANSWERS = {
+    "中国的首都是哪里？": ("北京市", 0.9),  # EM 0, F1 0.8 (P 2/3, R 1)
+    "哪个是大城市？": (None, 0.1),  # wrong abstention
+    "首都中国的河？": ("长江", 0.7),
+    "火星首都？": ("北京", 0.4),  # answers an unanswerable
+    "长江多长？": ("六千公里", 0.3),
+}
+
+
+def test_evaluate_scores_each_question():
+    qa = FakeQA(ANSWERS)
+    result = evaluate(qa, GOLD, mode="dense", k=2, progress=False)
+    # one untimed warm-up ask, then max(20, k) passages per question; the reader sees the top k only
+    assert [c[0] for c in qa.retrieve_calls] == [GOLD[0].question] + [q.question for q in GOLD]
+    assert [c[1:] for c in qa.retrieve_calls] == [(20, "dense")] * 6
+    assert qa.read_sizes == [2] * 6
+    r1, r2, r3, r4, r5 = result.records
+    assert (r1.prediction, r1.em, r1.f1, r1.hit_rank) == ("北京市", 0.0, pytest.approx(0.8), 1)
+    assert (r2.prediction, r2.em, r2.f1, r2.hit_rank) == (None, 0.0, 0.0, None)
+    assert (r3.em, r3.f1, r3.hit_rank) == (1.0, 1.0, 2)
+    assert (r4.em, r4.f1, r5.em, r5.f1, r5.hit_rank) == (0.0, 0.0, 0.0, 0.0, None)
+    assert r1.passage_ids == ("d1#0", "d3#0", "d2#0") and r1.top_passage == "北京是中国的首都。"
+    assert r1.confidence == 0.9 and r1.mode == "dense" and r1.k == 2
+    assert all(r.latency_ms >= 0 for r in result.records)
+    mt = result.metrics
+    assert mt["exact_match"] == pytest.approx(0.2) and mt["f1"] == pytest.approx(0.36)
+    assert mt["has_answer_exact_match"] == 0.25 and mt["has_answer_f1"] == pytest.approx(0.45)
+    assert mt["no_answer_accuracy"] == 0.0 and mt["answerable_abstain_rate"] == 0.25
+    assert mt["recall@1"] == 0.25 and mt["recall@5"] == 0.5 and mt["recall@20"] == 0.5
+    assert mt["mrr@10"] == pytest.approx((1 + 0.5) / 4)
+    assert (mt["n"], mt["n_answerable"], mt["n_unanswerable"]) == (5, 4, 1)
+    assert mt["latency_ms_p50"] is not None and mt["latency_ms_p95"] >= mt["latency_ms_p50"]
+
+
+def test_match_doc_id_false_ignores_gold_docs():
+    result = evaluate(FakeQA(ANSWERS), GOLD, mode="dense", k=2, progress=False, match_doc_id=False)
+    assert result.records[1].hit_rank == 1
+    assert result.metrics["recall@1"] == 0.5
+
+
+def test_retrieval_only_skips_reader():
+    qa = FakeQA(ANSWERS)
+    result = evaluate(qa, GOLD, mode="bm25", k=5, reader=False, progress=False, warmup=False)
+    assert qa.read_sizes == [] and len(qa.retrieve_calls) == 5
+    assert all(result.metrics[k] is None for k in ("exact_match", "f1", "no_answer_accuracy"))
+    assert result.metrics["recall@20"] == 0.5
+    assert all(r.em is None and r.prediction is None and r.confidence is None for r in result.records)
+
+
+def test_evaluate_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="unknown mode"):
+        evaluate(FakeQA({}), GOLD, mode="sparse", progress=False)
+    with pytest.raises(ValueError, match="k must be"):
+        evaluate(FakeQA({}), GOLD, k=0, progress=False)
+
+
+def test_runs_roundtrip_and_summarize(tmp_path):
+    results = [evaluate(FakeQA(ANSWERS), GOLD, mode=m, k=2, progress=False) for m in ("dense", "bm25")]
+    path = tmp_path / "runs.jsonl"
+    write_runs(results, path)
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 10 and lines[0]["id"] == "q1" and lines[5]["mode"] == "bm25"
+    for key in (
+        "question",
+        "answers",
+        "prediction",
+        "confidence",
+        "hit_rank",
+        "passage_ids",
+        "latency_ms",
+        "em",
+        "f1",
+    ):
+        assert key in lines[0]
+    back = load_runs(path)
+    assert back[:5] == list(results[0].records)
+    assert summarize(back[:5]) == dict(results[0].metrics)
+
+
+def test_load_runs_errors(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "q"}\n', encoding="utf-8")
+    with pytest.raises(RunsFormatError, match="bad.jsonl:1: missing field"):
+        load_runs(bad)
+    bad.write_text("", encoding="utf-8")
+    with pytest.raises(RunsFormatError, match="empty"):
+        load_runs(bad)
+
+
+def test_worst_failures_order():
+    result = evaluate(FakeQA(ANSWERS), GOLD, mode="dense", k=2, progress=False)
+    worst = worst_failures(result.records, 10)
+    # F1 0 first, most confident first (q4 0.4 > q5 0.3 > q2 0.1), then q1 with F1 0.8; q3 is correct
+    assert [r.id for r in worst] == ["q4", "q5", "q2", "q1"]
+    assert [r.id for r in worst_failures(result.records, 2)] == ["q4", "q5"]
+    retrieval = evaluate(FakeQA(ANSWERS), GOLD, mode="dense", reader=False, progress=False)
+    assert [r.id for r in worst_failures(retrieval.records)] == ["q2", "q5"]
+
+
+def test_write_report(tmp_path):
+    results = [evaluate(FakeQA(ANSWERS), GOLD, mode=m, k=2, progress=False) for m in ("dense", "hybrid")]
+    path = write_report(results, tmp_path / "rep", header=["gold: test"])
+    text = path.read_text(encoding="utf-8")
+    assert "| metric | dense | hybrid |" in text and "| exact_match | 0.200 | 0.200 |" in text
+    for png in ("recall_at_k.png", "latency.png", "abstention.png"):
+        assert f"]({png})" in text and (tmp_path / "rep" / png).stat().st_size > 0
+    assert "## Worst failures (dense)" in text and "**q4** 火星首都？" in text and "(unanswerable)" in text
+    only_answerable = [evaluate(FakeQA(ANSWERS), GOLD[:3], mode="dense", k=2, progress=False)]
+    assert not write_report(only_answerable, tmp_path / "rep2").parent.joinpath("abstention.png").exists()
+    md = render_markdown(only_answerable, {"recall": "r.png", "latency": "l.png", "abstention": None})
+    assert "Not drawn" in md
+
+
+# --------------------------------------------------------------------------- real index (FakeEncoder)
+
+SQUAD = {
+    "version": "v1.0",
+    "data": [
+        {
+            "title": "城市",
+            "paragraphs": [
+                {
+                    "id": "P1",
+                    "context": "北京是中国的首都，人口超过两千万。",
+                    "qas": [
+                        {"id": "q1", "question": "中国的首都是哪座城市？", "answers": [{"text": "北京"}]}
+                    ],
+                },
+                {
+                    "context": "上海位于长江入海口，是中国最大的经济中心。",
+                    "qas": [
+                        {"id": "q2", "question": "中国最大的经济中心是哪里？", "answers": [{"text": "上海"}]},
+                        {"id": "q3", "question": "火星的首都是哪里？", "answers": [], "is_impossible": True},
+                    ],
+                },
+            ],
+        }
+    ],
+}
+
+
+def test_real_index_from_squad_contexts(tmp_path):
+    from embeddings.encoder import FakeEncoder
+    from qa.api import QA
+
+    gold_path = tmp_path / "tiny.json"
+    gold_path.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    gold = load_gold(gold_path)
+    qa = QA.build_from_documents(gold.documents, tmp_path / "idx", encoder=FakeEncoder())
+    assert {d.doc_id for d in gold.documents} == set(qa.documents)
+    for mode in ("dense", "bm25", "hybrid"):
+        result = evaluate(qa, gold, mode=mode, k=2, reader=False, progress=False)
+        assert result.metrics["recall@20"] == 1.0  # two passages only: both answers are retrieved
+        assert result.metrics["n_unanswerable"] == 1
+
+
+def test_cli_builds_cached_eval_index(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    gold_path = tmp_path / "tiny.json"
+    gold_path.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    args = [
+        str(gold_path),
+        "--model",
+        "fake",
+        "--retrieval-only",
+        "--modes",
+        "dense,bm25",
+        "--quiet",
+        "--json",
+        str(out / "m.json"),
+        "--runs",
+        str(out / "runs.jsonl"),
+        "--report",
+        str(out / "rep"),
+    ]
+    assert main(args) == 0
+    payload = json.loads((out / "m.json").read_text(encoding="utf-8"))
+    assert [p["mode"] for p in payload] == ["dense", "bm25"]
+    assert payload[0]["model"].startswith("fake") and payload[0]["exact_match"] is None
+    assert payload[0]["index"].startswith(str(tmp_path / "cache" / "eval"))
+    assert payload[0]["n"] == 3 and payload[0]["recall@20"] == 1.0
+    assert len((out / "runs.jsonl").read_text(encoding="utf-8").splitlines()) == 6
+    assert (out / "rep" / "report.md").is_file()
+    cached = [p for p in (tmp_path / "cache" / "eval").iterdir() if p.is_dir()]  # (a lock file sits beside)
+    assert len(cached) == 1
+
+    from eval.cli import open_qa
+
+    ns = type("Args", (), {"index": None, "model": "fake", "quiet": True})()
+    again = open_qa(ns, load_gold(gold_path))
+    assert again.last_build is not None and again.last_build.embedded == 0  # the cache is reused
+
+    assert (
+        main(
+            [
+                str(gold_path),
+                "--model",
+                "fake",
+                "--retrieval-only",
+                "--limit",
+                "1",
+                "--quiet",
+                "--json",
+                str(out / "one.json"),
+            ]
+        )
+        == 0
+    )
+    one = json.loads((out / "one.json").read_text(encoding="utf-8"))
+    assert isinstance(one, dict) and one["n"] == 1 and one["mode"] == "hybrid"
+    assert set(one) >= {
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "recall@20",
+        "mrr@10",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "n_answerable",
+        "n_unanswerable",
+        "index",
+        "model",
+    }
+    assert [p for p in (tmp_path / "cache" / "eval").iterdir() if p.is_dir()] == cached
+
+
+def test_cli_with_the_real_reader(tmp_path, monkeypatch):
+    pytest.importorskip("qa.reader", reason="qa/reader.py (RuleReader) not written yet")
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    gold_path = tmp_path / "tiny.json"
+    gold_path.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    assert main([str(gold_path), "--model", "fake", "--quiet", "--json", str(tmp_path / "m.json")]) == 0
+    payload = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    for key in ("exact_match", "f1", "no_answer_accuracy", "answerable_abstain_rate"):
+        assert 0.0 <= payload[key] <= 1.0
