@@ -15,7 +15,7 @@ from eval.runner import DEFAULT_K, EvalResult, RunsFormatError, evaluate, write_
 from qa.types import MODES
 
 _EPILOG = """examples:
-  qa eval eval/gold/gold.jsonl --modes dense,bm25,hybrid --report out/
+  qa eval eval/gold/corpus.jsonl --modes dense,bm25,hybrid --report out/
   qa eval ../shared/data/cmrc2018/cmrc2018_dev.json --mode hybrid --limit 200 --json m.json
   qa eval --compare runs_a.jsonl runs_b.jsonl:hybrid"""
 
