@@ -129,7 +129,9 @@ def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
     """Mean fraction of the true top-k ids that the approximate search returned."""
-    hits = [len(set(f.tolist()) & set(t.tolist())) / max(len(t), 1) for f, t in zip(found, truth, strict=True)]
+    hits = [
+        len(set(f.tolist()) & set(t.tolist())) / max(len(t), 1) for f, t in zip(found, truth, strict=True)
+    ]
     return float(np.mean(hits)) if hits else 1.0
 
 

@@ -1,4 +1,4 @@
-"""The Python API: build or open an index, retrieve passages, ask questions. CLI and UI are thin layers over it."""
+"""The Python API: build or open an index, retrieve passages, ask questions (CLI and UI are thin layers)."""
 
 from __future__ import annotations
 
@@ -101,8 +101,9 @@ class QA:
     ) -> QA:
         """Index files/folders (None: the bundled corpus) incrementally, then open the result."""
         documents = load_documents(list(paths) if paths else [bundled_corpus()], on_warning=on_warning)
-        return cls.build_from_documents(documents, index_dir, model=model, encoder=encoder, config=config,
-                                        mode=mode, progress=progress)
+        return cls.build_from_documents(
+            documents, index_dir, model=model, encoder=encoder, config=config, mode=mode, progress=progress
+        )
 
     @classmethod
     def build_from_documents(
@@ -124,13 +125,24 @@ class QA:
 
     def add_documents(self, documents: Sequence[Document], *, progress: bool = False) -> BuildReport:
         """Add or replace documents in this index (others stay), then serve the updated index."""
-        report = build_index(documents, self.index_dir, self.encoder, mode="add",
-                             config=self._index_config(), progress=progress)
+        report = build_index(
+            documents,
+            self.index_dir,
+            self.encoder,
+            mode="add",
+            config=self._index_config(),
+            progress=progress,
+        )
         self._reload()
         return report
 
-    def add_paths(self, paths: Sequence[str | Path], *, on_warning: Callable[[str], None] | None = None,
-                  progress: bool = False) -> BuildReport:
+    def add_paths(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        on_warning: Callable[[str], None] | None = None,
+        progress: bool = False,
+    ) -> BuildReport:
         return self.add_documents(load_documents(list(paths), on_warning=on_warning), progress=progress)
 
     def _index_config(self) -> IndexConfig:
@@ -173,7 +185,9 @@ class QA:
 
     # ------------------------------------------------------------ queries
 
-    def retrieve(self, question: str, k: int = 5, mode: Mode = "hybrid", filters: Filters | None = None) -> list[Hit]:
+    def retrieve(
+        self, question: str, k: int = 5, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> list[Hit]:
         """The top-k passages for a question."""
         return self.retrieve_batch([question], k=k, mode=mode, filters=filters)[0]
 
@@ -193,13 +207,20 @@ class QA:
         cfg = getattr(self.reader, "config", None)
         return int(getattr(cfg, "max_passages", 5))
 
-    def ask(self, question: str, *, k: int | None = None, mode: Mode = "hybrid",
-            filters: Filters | None = None) -> Answer:
+    def ask(
+        self, question: str, *, k: int | None = None, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> Answer:
         """Retrieve passages and extract a cited answer, or abstain (`answer.text is None`)."""
         return self.ask_batch([question], k=k, mode=mode, filters=filters)[0]
 
-    def ask_batch(self, questions: Sequence[str], *, k: int | None = None, mode: Mode = "hybrid",
-                  filters: Filters | None = None) -> list[Answer]:
+    def ask_batch(
+        self,
+        questions: Sequence[str],
+        *,
+        k: int | None = None,
+        mode: Mode = "hybrid",
+        filters: Filters | None = None,
+    ) -> list[Answer]:
         qs = [check_question(q) for q in questions]
         hits = self.retrieve_batch(qs, k=self._reader_k(k), mode=mode, filters=filters)
         return self.reader.read_batch(qs, hits)

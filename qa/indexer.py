@@ -99,14 +99,17 @@ def build_index(
     target = Path(target)
     dupes = sorted(i for i, n in Counter(d.doc_id for d in documents).items() if n > 1)
     if dupes:
-        raise ValueError(f"two documents share the id {dupes[0]!r}; index them from separate --index dirs "
-                         "or rename one")
+        raise ValueError(
+            f"two documents share the id {dupes[0]!r}; index them from separate --index dirs or rename one"
+        )
     with write_lock(target, timeout_s=config.lock_timeout_s):
         recover(target, clean=True)
         prev = _previous(target)
         chunk_fp = _chunk_fingerprint(config.chunk)
         same_model = prev is not None and prev.model_fingerprint == encoder.fingerprint
-        same_chunking = prev is not None and prev.manifest.get("config", {}).get("chunk_fingerprint") == chunk_fp
+        same_chunking = (
+            prev is not None and prev.manifest.get("config", {}).get("chunk_fingerprint") == chunk_fp
+        )
         prev_docs = {d.doc_id: d for d in prev.documents} if prev else {}
 
         # Passages of previous documents, grouped, for the "add" mode and for unchanged documents.
@@ -151,8 +154,11 @@ def build_index(
             else:
                 doc_passages = split_document(doc, config.chunk)
                 doc_hashes = [text_hash(p.text) for p in doc_passages]
-            infos.append(DocumentInfo(doc.doc_id, doc.title, doc.date, doc.source, dh, len(doc_passages),
-                                      dict(doc.metadata)))
+            infos.append(
+                DocumentInfo(
+                    doc.doc_id, doc.title, doc.date, doc.source, dh, len(doc_passages), dict(doc.metadata)
+                )
+            )
             passages.extend(doc_passages)
             hashes.extend(doc_hashes)
         removed = sorted(set(prev_docs) - keep_ids)
@@ -181,8 +187,9 @@ def build_index(
                 matrix[i] = old_vectors[prev_rows[h]]  # type: ignore[index]
         vectors = FaissIndex.build(matrix, config.vector_index)
         bm25 = BM25Index.build([p.text for p in passages], config.bm25)
-        configs = default_configs(config.vector_index, config.bm25, chunk=asdict(config.chunk),
-                                  chunk_fingerprint=chunk_fp)
+        configs = default_configs(
+            config.vector_index, config.bm25, chunk=asdict(config.chunk), chunk_fingerprint=chunk_fp
+        )
         write_index(
             target,
             documents=infos,
@@ -196,6 +203,13 @@ def build_index(
         )
         n_fresh_rows = sum(1 for h in hashes if h in fresh_row)
         return BuildReport(
-            target, len(infos), len(passages), len(need), len(passages) - n_fresh_rows,
-            tuple(added), tuple(changed), tuple(removed), True,
+            target,
+            len(infos),
+            len(passages),
+            len(need),
+            len(passages) - n_fresh_rows,
+            tuple(added),
+            tuple(changed),
+            tuple(removed),
+            True,
         )

@@ -35,14 +35,18 @@ def check_question(question: object) -> str:
         raise ValueError(f"the question must be text, got {type(question).__name__}")
     cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\t\n").strip()
     if not cleaned:
-        raise ValueError("the question is empty: type a question, e.g. 截至2022年9月，我国共有多少家“小巨人”企业？")
+        raise ValueError(
+            "the question is empty: type a question, e.g. 截至2022年9月，我国共有多少家“小巨人”企业？"
+        )
     return cleaned
 
 
 class Retriever:
     """Ranks the passages of one loaded index for questions; ties are broken by (-score, passage_id)."""
 
-    def __init__(self, store: StoredIndex, encoder: Encoder, config: RetrievalConfig = RetrievalConfig()) -> None:
+    def __init__(
+        self, store: StoredIndex, encoder: Encoder, config: RetrievalConfig = RetrievalConfig()
+    ) -> None:
         if encoder.fingerprint != store.model_fingerprint or encoder.dim != store.vectors.dim:
             raise ModelMismatchError(
                 f"this index was built with the model {store.model_id!r} "
@@ -76,7 +80,9 @@ class Retriever:
         """Positions into rows/scores sorted by (-score, passage_id)."""
         return np.lexsort((self._pid_rank[rows], -scores))
 
-    def _dense(self, qvecs: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _dense(
+        self, qvecs: np.ndarray, depth: int, allowed: np.ndarray | None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         scores, ids = self.store.vectors.search(qvecs, depth, allowed)
         out = []
         for s, i in zip(scores, ids, strict=True):
@@ -127,17 +133,21 @@ class Retriever:
             sparse = self._bm25(q, depth, allowed) if mode != "dense" else None
             if mode == "dense":
                 rows, vals = dense[qi]  # type: ignore[index]
-                results.append(self._hits(rows[:k], vals[:k], dense=dict(zip(rows.tolist(), vals.tolist(),
-                                                                               strict=True))))
+                results.append(
+                    self._hits(rows[:k], vals[:k], dense=dict(zip(rows.tolist(), vals.tolist(), strict=True)))
+                )
             elif mode == "bm25":
                 rows, vals = sparse  # type: ignore[misc]
-                results.append(self._hits(rows[:k], vals[:k], bm25=dict(zip(rows.tolist(), vals.tolist(),
-                                                                              strict=True))))
+                results.append(
+                    self._hits(rows[:k], vals[:k], bm25=dict(zip(rows.tolist(), vals.tolist(), strict=True)))
+                )
             else:
                 results.append(self._fuse(dense[qi], sparse, k))  # type: ignore[index, arg-type]
         return results
 
-    def _fuse(self, dense: tuple[np.ndarray, np.ndarray], sparse: tuple[np.ndarray, np.ndarray], k: int) -> list[Hit]:
+    def _fuse(
+        self, dense: tuple[np.ndarray, np.ndarray], sparse: tuple[np.ndarray, np.ndarray], k: int
+    ) -> list[Hit]:
         c = self.config
         fused: dict[int, float] = {}
         for weight, (rows, vals) in ((c.dense_weight, dense), (c.bm25_weight, sparse)):

@@ -1,4 +1,4 @@
-"""The index directory on disk: manifest, FAISS file, passages JSONL, BM25 arrays; atomic swap, locking, checks."""
+"""The index directory on disk: manifest, FAISS file, passages, BM25 arrays; atomic swap, lock, checks."""
 
 from __future__ import annotations
 
@@ -284,9 +284,13 @@ def read_manifest(target: Path) -> dict[str, Any]:
         recover(target, clean=False)
     path = target / MANIFEST
     if not target.is_dir():
-        raise IndexNotFoundError(f"no index at {target}: create one with `qa index [PATH ...] --index {target}`")
+        raise IndexNotFoundError(
+            f"no index at {target}: create one with `qa index [PATH ...] --index {target}`"
+        )
     if not path.is_file():
-        raise IndexCorruptError(f"{path} is missing: {target} is not a complete index; {_reindex_hint(target)}")
+        raise IndexCorruptError(
+            f"{path} is missing: {target} is not a complete index; {_reindex_hint(target)}"
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
@@ -313,7 +317,8 @@ def verify_files(target: Path, manifest: Mapping[str, Any], *, checksums: bool =
         size = path.stat().st_size
         if size != meta["bytes"]:
             raise IndexCorruptError(
-                f"{path} is damaged (size {size} bytes, manifest says {meta['bytes']}); {_reindex_hint(target)}"
+                f"{path} is damaged (size {size} bytes, manifest says {meta['bytes']}); "
+                f"{_reindex_hint(target)}"
             )
         if checksums and _file_sha256(path) != meta["sha256"]:
             raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {_reindex_hint(target)}")
@@ -339,28 +344,38 @@ def load_index(target: Path, *, checksums: bool = True) -> StoredIndex:
             if line.strip()
         ]
     except (ValueError, KeyError, TypeError) as exc:
-        raise IndexCorruptError(f"{path.parent} has an unreadable passages/documents file ({exc}); "
-                                f"{_reindex_hint(target)}") from None
+        raise IndexCorruptError(
+            f"{path.parent} has an unreadable passages/documents file ({exc}); {_reindex_hint(target)}"
+        ) from None
     cfg = manifest.get("config", {})
     try:
         vectors = FaissIndex.load(target / INDEX_FILE, VectorIndexConfig(**cfg.get("vector_index", {})))
     except Exception as exc:  # FAISS raises RuntimeError with C++ text
-        raise IndexCorruptError(f"{target / INDEX_FILE} cannot be read ({str(exc).splitlines()[0][:200]}); "
-                                f"{_reindex_hint(target)}") from None
+        raise IndexCorruptError(
+            f"{target / INDEX_FILE} cannot be read ({str(exc).splitlines()[0][:200]}); "
+            f"{_reindex_hint(target)}"
+        ) from None
     try:
         bm25 = BM25Index.load(target)
     except Exception as exc:
-        raise IndexCorruptError(f"{target / 'bm25'} cannot be read ({exc}); {_reindex_hint(target)}") from None
+        raise IndexCorruptError(
+            f"{target / 'bm25'} cannot be read ({exc}); {_reindex_hint(target)}"
+        ) from None
     counts = manifest["counts"]
-    if not (len(passages) == counts["passages"] == len(vectors) == bm25.n_docs
-            and len(documents) == counts["documents"]):
+    if not (
+        len(passages) == counts["passages"] == len(vectors) == bm25.n_docs
+        and len(documents) == counts["documents"]
+    ):
         raise IndexCorruptError(
             f"{target} is inconsistent: manifest counts {counts}, found {len(passages)} passages, "
-            f"{len(vectors)} vectors, {bm25.n_docs} BM25 rows, {len(documents)} documents; {_reindex_hint(target)}"
+            f"{len(vectors)} vectors, {bm25.n_docs} BM25 rows, {len(documents)} documents; "
+            f"{_reindex_hint(target)}"
         )
     if vectors.dim != manifest["dimension"]:
-        raise IndexCorruptError(f"{target / INDEX_FILE} has dimension {vectors.dim}, manifest says "
-                                f"{manifest['dimension']}; {_reindex_hint(target)}")
+        raise IndexCorruptError(
+            f"{target / INDEX_FILE} has dimension {vectors.dim}, manifest says "
+            f"{manifest['dimension']}; {_reindex_hint(target)}"
+        )
     return StoredIndex(manifest, tuple(documents), tuple(passages), tuple(hashes), vectors, bm25)
 
 

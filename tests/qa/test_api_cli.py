@@ -20,10 +20,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _write_corpus(root: Path) -> Path:
     (root / "sub").mkdir(parents=True)
-    (root / "a.md").write_text("---\ntitle: 甲文\ndate: 2022-10-01\n---\n截至2022年9月，我国已培育了8997家专精特新“小巨人”企业。\n\n"
-                               "北京市是国家级专精特新中小企业数量最多的城市，北京经开区是聚集地之一。\n", encoding="utf-8")
-    (root / "sub" / "b.html").write_text("<h1>乙文</h1><p>数据显示，我国已累计培育“小巨人”企业1.2万家，超过预期目标。</p>",
-                                        encoding="utf-8")
+    (root / "a.md").write_text(
+        "---\ntitle: 甲文\ndate: 2022-10-01\n---\n截至2022年9月，我国已培育了8997家专精特新“小巨人”企业。\n\n"
+        "北京市是国家级专精特新中小企业数量最多的城市，北京经开区是聚集地之一。\n",
+        encoding="utf-8",
+    )
+    (root / "sub" / "b.html").write_text(
+        "<h1>乙文</h1><p>数据显示，我国已累计培育“小巨人”企业1.2万家，超过预期目标。</p>", encoding="utf-8"
+    )
     return root
 
 
@@ -49,9 +53,14 @@ def test_add_documents_serves_the_new_passages(tmp_path: Path) -> None:
 
 
 def _run(*args: str, env_index: Path) -> tuple[int, str, str]:
-    proc = subprocess.run([sys.executable, "-m", "qa", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=300, env={"QA_INDEX_DIR": str(env_index), "PATH": "/usr/bin:/bin",
-                                            "HOME": str(Path.home())})
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"QA_INDEX_DIR": str(env_index), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -65,7 +74,9 @@ def test_cli_index_search_info_with_fake_model(tmp_path: Path, capsys) -> None:
     assert "up to date" in out and "nothing embedded" in out
     assert main(["search", "北京经开区", "--index", str(idx), "--json", "-k", "2"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["hits"][0]["doc_id"] == "a.md" and {"passage_id", "text", "score", "rank"} <= set(out["hits"][0])
+    assert out["hits"][0]["doc_id"] == "a.md" and {"passage_id", "text", "score", "rank"} <= set(
+        out["hits"][0]
+    )
     assert main(["search", "北京经开区", "--index", str(idx), "--mode", "bm25"]) == 0
     assert re.search(r"^\[1\]", capsys.readouterr().out, re.M)
     assert main(["info", "--index", str(idx)]) == 0
@@ -108,6 +119,8 @@ def test_bundled_gold_hybrid_recall_at_5(bundled_qa: QA, gold_path: Path) -> Non
     found = 0
     for r, hits in zip(rows, results, strict=True):
         docs = r.get("doc_ids") or ([r["doc_id"]] if r.get("doc_id") else None)
-        found += any((docs is None or h.doc_id in docs) and any(norm(a) in norm(h.text) for a in r["answers"])
-                     for h in hits)
+        found += any(
+            (docs is None or h.doc_id in docs) and any(norm(a) in norm(h.text) for a in r["answers"])
+            for h in hits
+        )
     assert found / len(rows) >= 0.95, found / len(rows)

@@ -27,10 +27,24 @@ from qa.store import (
 from qa.types import Document
 
 DOCS = [
-    Document("a.txt", "甲", "截至2022年9月，我国已培育了8997家专精特新“小巨人”企业。\n\n北京市是国家级专精特新中小企业数量最多的城市，北京经济技术开发区是聚集地之一。",
-             "2022-10-01"),
-    Document("b.txt", "乙", "数据显示，我国已累计培育“小巨人”企业1.2万家。\n\n银河航天灵犀03星成功发射，并进入预定轨道展翅翱翔。", "2023-09-01"),
-    Document("c.txt", "丙", "Little giants are small and medium enterprises.\n\nThey focus on niche markets and grow strong.", None),
+    Document(
+        "a.txt",
+        "甲",
+        "截至2022年9月，我国已培育了8997家专精特新“小巨人”企业。\n\n北京市是国家级专精特新中小企业数量最多的城市，北京经济技术开发区是聚集地之一。",
+        "2022-10-01",
+    ),
+    Document(
+        "b.txt",
+        "乙",
+        "数据显示，我国已累计培育“小巨人”企业1.2万家。\n\n银河航天灵犀03星成功发射，并进入预定轨道展翅翱翔。",
+        "2023-09-01",
+    ),
+    Document(
+        "c.txt",
+        "丙",
+        "Little giants are small and medium enterprises.\n\nThey focus on niche markets and grow strong.",
+        None,
+    ),
 ]
 
 
@@ -49,10 +63,13 @@ def test_round_trip_keeps_passages_vectors_and_manifest(tmp_path: Path) -> None:
     assert m["metric"] == "inner_product" and len(m["corpus_hash"]) == 64 and m["package_version"]
     for p in store.passages:
         doc = next(d for d in DOCS if d.doc_id == p.doc_id)
-        assert doc.text[p.start:p.end] == p.text
-    np.testing.assert_allclose(store.vectors.vectors(), enc.encode_passages([p.text for p in store.passages]),
-                               atol=1e-6)
-    assert not any(f.name.endswith(".pkl") or f.name.endswith(".pickle") for f in (tmp_path / "idx").rglob("*"))
+        assert doc.text[p.start : p.end] == p.text
+    np.testing.assert_allclose(
+        store.vectors.vectors(), enc.encode_passages([p.text for p in store.passages]), atol=1e-6
+    )
+    assert not any(
+        f.name.endswith(".pkl") or f.name.endswith(".pickle") for f in (tmp_path / "idx").rglob("*")
+    )
 
 
 def test_incremental_reindex_embeds_only_new_or_changed_passages(tmp_path: Path) -> None:

@@ -13,10 +13,24 @@ from qa.store import load_index
 from qa.types import Document, Filters
 
 DOCS = [
-    Document("a.txt", "甲", "截至2022年9月，我国已培育了8997家专精特新小巨人企业。\n\n北京市是国家级专精特新中小企业数量最多的城市，北京经济技术开发区是聚集地之一。",
-             "2022-10-01"),
-    Document("b.txt", "乙", "数据显示，我国已累计培育小巨人企业1.2万家。\n\n银河航天灵犀03星成功发射，并进入预定轨道展翅翱翔。", "2023-09-01"),
-    Document("c.txt", "丙", "磁铁在手机里很常见，但你平时感受不到它的存在。\n\n数字化转型需要资金支持，也需要人才和平台。", None),
+    Document(
+        "a.txt",
+        "甲",
+        "截至2022年9月，我国已培育了8997家专精特新小巨人企业。\n\n北京市是国家级专精特新中小企业数量最多的城市，北京经济技术开发区是聚集地之一。",
+        "2022-10-01",
+    ),
+    Document(
+        "b.txt",
+        "乙",
+        "数据显示，我国已累计培育小巨人企业1.2万家。\n\n银河航天灵犀03星成功发射，并进入预定轨道展翅翱翔。",
+        "2023-09-01",
+    ),
+    Document(
+        "c.txt",
+        "丙",
+        "磁铁在手机里很常见，但你平时感受不到它的存在。\n\n数字化转型需要资金支持，也需要人才和平台。",
+        None,
+    ),
     Document("d.txt", "丁", "相同的句子。", None),
     Document("e.txt", "戊", "相同的句子。", None),
 ]
@@ -33,7 +47,10 @@ def retriever(tmp_path_factory) -> Retriever:
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_each_mode_finds_the_matching_passage_first(retriever: Retriever, mode: str) -> None:
     hits = retriever.retrieve_batch(["哪个城市的专精特新企业数量最多？"], k=3, mode=mode)[0]
-    assert hits[0].passage.text == "北京市是国家级专精特新中小企业数量最多的城市，北京经济技术开发区是聚集地之一。"
+    assert (
+        hits[0].passage.text
+        == "北京市是国家级专精特新中小企业数量最多的城市，北京经济技术开发区是聚集地之一。"
+    )
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
 
@@ -91,7 +108,9 @@ def test_empty_question_is_a_clear_error(retriever: Retriever, bad: str) -> None
         retriever.retrieve_batch([bad])
 
 
-@pytest.mark.parametrize(("kwargs", "msg"), [({"k": 0}, "positive"), ({"mode": "magic"}, "unknown retrieval mode")])
+@pytest.mark.parametrize(
+    ("kwargs", "msg"), [({"k": 0}, "positive"), ({"mode": "magic"}, "unknown retrieval mode")]
+)
 def test_bad_arguments(retriever: Retriever, kwargs, msg: str) -> None:
     with pytest.raises(ValueError, match=msg):
         retriever.retrieve_batch(["北京"], **kwargs)
