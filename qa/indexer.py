@@ -17,6 +17,7 @@ from embeddings.index import FaissIndex, VectorIndexConfig
 from qa.bm25 import BM25Config, BM25Index
 from qa.passages import ChunkConfig, split_document
 from qa.store import (
+    MANIFEST,
     DocumentInfo,
     IndexCorruptError,
     StoredIndex,
@@ -71,6 +72,17 @@ def _chunk_fingerprint(config: ChunkConfig) -> str:
     return hashlib.sha256(repr(sorted(asdict(config).items())).encode()).hexdigest()[:16]
 
 
+def _check_target(target: Path) -> None:
+    """Refuse to replace something that is not an index: a file, or a non-empty folder without a manifest."""
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"{target} is a file, not an index directory: choose another --index path")
+    if target.is_dir() and not (target / MANIFEST).exists() and any(target.iterdir()):
+        raise ValueError(
+            f"refusing to write an index into {target}: the folder is not empty and holds no index "
+            f"({MANIFEST} is missing); choose a new or empty --index directory"
+        )
+
+
 def _previous(target: Path) -> StoredIndex | None:
     if not target.exists():
         return None
@@ -102,8 +114,12 @@ def build_index(
         raise ValueError(
             f"two documents share the id {dupes[0]!r}; index them from separate --index dirs or rename one"
         )
+    if not documents:
+        raise ValueError("nothing to index: no readable document was found in the given paths "
+                         "(supported: .txt .md .html .htm .pdf .docx)")
     with write_lock(target, timeout_s=config.lock_timeout_s):
         recover(target, clean=True)
+        _check_target(target)
         prev = _previous(target)
         chunk_fp = _chunk_fingerprint(config.chunk)
         same_model = prev is not None and prev.model_fingerprint == encoder.fingerprint

@@ -32,6 +32,7 @@ import logging
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -155,9 +156,23 @@ def _hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$")
 
 
+MAX_FILE_BYTES = 256 * 1024 * 1024  # larger files are skipped with a warning (memory stays bounded)
+
+
 def _load_file(path: Path, doc_id: str, warn: Warn) -> Document | None:
     suffix = path.suffix.lower()
     source = str(path)
+    try:
+        info = path.stat()  # follows symlinks: a link to a FIFO or a device is not a regular file either
+    except OSError as exc:
+        warn(f"skipped {source}: cannot read it ({exc.strerror or exc})")
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        warn(f"skipped {source}: not a regular file (a pipe, device or socket)")
+        return None
+    if info.st_size > MAX_FILE_BYTES:
+        warn(f"skipped {source}: {info.st_size} bytes is over the {MAX_FILE_BYTES} byte limit per file")
+        return None
     if suffix in BINARY_FORMATS:
         loaded = _load_pdf(path, warn) if suffix == ".pdf" else _load_docx(path, warn)
         if loaded is None:
@@ -301,8 +316,9 @@ def split_front_matter(text: str) -> FrontMatter:
     body = text[closing.end():]
     try:
         fields = yaml.safe_load(block)
-    except (yaml.YAMLError, RecursionError) as exc:
-        problem = getattr(exc, "problem", None) or type(exc).__name__
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # PyYAML raises ValueError/OverflowError for impossible timestamps such as 2022-13-45
+        problem = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
         return FrontMatter(None, body, f"not valid YAML ({problem})")
     if fields is None:
         return FrontMatter({}, body)

@@ -324,9 +324,32 @@ def verify_files(target: Path, manifest: Mapping[str, Any], *, checksums: bool =
             raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {_reindex_hint(target)}")
 
 
-def load_index(target: Path, *, checksums: bool = True) -> StoredIndex:
-    """Load and validate a complete index directory; every failure names the file and the fix."""
+def _dir_identity(target: Path) -> tuple[int, int] | None:
+    try:
+        st = target.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def load_index(target: Path, *, checksums: bool = True, attempts: int = 3) -> StoredIndex:
+    """Load and validate a complete index directory; every failure names the file and the fix.
+
+    A writer may swap a new index in while we read: when a load fails and the directory was swapped
+    meanwhile, the load is retried on the new complete index.
+    """
     target = Path(target)
+    for attempt in range(attempts):
+        before = _dir_identity(target)
+        try:
+            return _load_once(target, checksums=checksums)
+        except IndexCorruptError:
+            if attempt + 1 >= attempts or before is None or _dir_identity(target) == before:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _load_once(target: Path, *, checksums: bool) -> StoredIndex:
     manifest = read_manifest(target)
     verify_files(target, manifest, checksums=checksums)
     passages: list[Passage] = []
