@@ -41,6 +41,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-k", type=int, default=None, help="passages the reader reads (default: the reader's own)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N questions")
     p.add_argument("--retrieval-only", action="store_true", help="skip the reader; answer metrics are null")
+    p.add_argument("--reader", choices=("rules", "baseline"), default="rules",
+                   help="answer reader: rules (default) or baseline (the whole best-matching clause)")
     p.add_argument("--model", default=None, help="embedding model when building an index (e.g. 'fake')")
     p.add_argument(
         "--json",
@@ -148,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
     modes = _modes(args)
     gold = load_gold(args.gold).limit(args.limit)
     qa = open_qa(args, gold)
+    if getattr(args, "reader", "rules") != "rules":
+        qa.use_reader(args.reader)
     reader = not args.retrieval_only
     k = _reader_k(qa, args.k) if reader else (DEFAULT_K if args.k is None else args.k)
     # SQuAD doc ids name the gold contexts; they only identify passages when those contexts are the corpus.

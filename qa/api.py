@@ -183,6 +183,14 @@ class QA:
                 self._reader = _default_reader(self.encoder)
             return self._reader
 
+    def use_reader(self, name: str) -> None:
+        """Switch the answer reader by name ("rules", "baseline"); see qa.reader.make_reader."""
+        from qa.reader import make_reader
+
+        reader = make_reader(name, self.encoder)
+        with self._reader_lock:
+            self._reader = reader
+
     # ------------------------------------------------------------ queries
 
     def retrieve(

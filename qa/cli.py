@@ -131,6 +131,8 @@ def format_answer(ans: Answer) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     qa = _open(args)
+    if args.reader != "rules":
+        qa.use_reader(args.reader)
     ans = qa.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args))
     print(json.dumps(ans.to_json(), ensure_ascii=False) if args.json else format_answer(ans))
     return 0
@@ -172,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with a cited span, or abstain")
     _add_query_options(p, None)
+    p.add_argument("--reader", choices=("rules", "baseline"), default="rules",
+                   help="answer reader (default: rules)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("info", help="print the manifest of an index")

@@ -1200,3 +1200,52 @@ def _neg_date(date: str | None) -> tuple[int, ...]:
     if not date:
         return (0,)
     return tuple(-int(x) for x in date.split("-") if x.isdigit())
+
+
+class ClauseBaselineReader(RuleReader):
+    """Baseline for evaluation: the whole best-matching clause is the answer (never abstains).
+
+    The best sentence is chosen exactly as RuleReader scores sentences; within it, the clause sharing the
+    most characters with the question wins. `qa eval --reader baseline` reports it beside the real reader.
+    """
+
+    def _read_one(self, question: str, hits: Sequence[Hit]) -> Answer:
+        if not isinstance(question, str) or not question.strip():
+            raise ValueError("the question must be a non-empty string")
+        hits = tuple(hits)[: self.config.max_passages]
+        q = _analyse(question)
+        sentences = self._score_sentences(q, hits)
+        if not sentences:
+            return Answer(question, None, 0.0, None, answer_type=q.qtype.answer_type, hits=hits)
+        best = min(sentences, key=lambda s: (-s.evidence, s.hit_index, s.start))
+        clauses = split_clauses(best.norm) or [(0, len(best.norm))]
+        cs, ce = max(clauses, key=lambda c: (len(q.chars & set(best.norm[c[0] : c[1]])), -c[0]))
+        start, end = _trim(best.hit.passage.text, best.start + cs, best.start + ce)
+        if end <= start:
+            start, end = _trim(best.hit.passage.text, best.start, best.end)
+        p = best.hit.passage
+        text = p.text[start:end]
+        return Answer(
+            question,
+            text,
+            self._confidence_of(q, best, 0.0),
+            self._sentence_text(best),
+            citations=(Citation(p.doc_id, p.title, p.date, p.passage_id, p.paragraph, p.text, start, end),),
+            answer_type=q.qtype.answer_type,
+            hits=hits,
+        )
+
+
+READERS: Mapping[str, Callable[..., Reader]] = MappingProxyType(
+    {"rules": RuleReader, "baseline": ClauseBaselineReader}
+)
+
+
+def make_reader(name: str, encoder: Encoder | None = None) -> Reader:
+    """A reader by name: "rules" (default) or "baseline" (the best-clause baseline)."""
+    try:
+        factory = READERS[name]
+    except KeyError:
+        hint = " (the neural reader is not available yet)" if name == "neural" else ""
+        raise ValueError(f"unknown reader {name!r}{hint}: choose one of {', '.join(READERS)}") from None
+    return factory(encoder=encoder)

@@ -251,3 +251,18 @@ def test_citation_invariant_on_the_gold_set_with_the_real_index(tmp_path: Path) 
     for answer in answers:
         assert_cited(answer)
     assert sum(a.text is not None for a in answers) >= len(questions) // 2
+
+
+def test_clause_baseline_answers_the_whole_best_clause_with_a_valid_citation() -> None:
+    from qa.reader import ClauseBaselineReader, make_reader
+    from qa.types import Hit, Passage
+
+    text = "工信部发布的数据显示，截至2022年9月，我国已培育了四批共计8997家专精特新小巨人企业，带动全国发展。"
+    hit = Hit(Passage("d#0", "d", 0, 0, len(text), text, "t", None), 1.0, 1)
+    ans = ClauseBaselineReader().read("截至2022年9月我国培育了多少家小巨人企业？", [hit])
+    c = ans.citations[0]
+    assert "8997家" in ans.text and "，" not in ans.text
+    assert c.text[c.start : c.end] == ans.text
+    assert isinstance(make_reader("baseline"), ClauseBaselineReader)
+    with pytest.raises(ValueError, match="unknown reader"):
+        make_reader("neural")
