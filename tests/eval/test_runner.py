@@ -287,3 +287,24 @@ def test_cli_with_the_real_reader(tmp_path, monkeypatch):
     payload = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
     for key in ("exact_match", "f1", "no_answer_accuracy", "answerable_abstain_rate"):
         assert 0.0 <= payload[key] <= 1.0
+
+
+def test_batched_retrieval_gives_the_same_records_as_single() -> None:
+    import tempfile
+
+    from embeddings.encoder import FakeEncoder
+    from eval.gold import GoldQuestion
+    from eval.runner import evaluate
+    from qa.api import QA
+    from qa.types import Document
+
+    docs = [Document(f"d{i}", f"t{i}", f"第{i}号文档说：本公司共有{i * 7 + 3}名员工，总部位于城市{i}。", None) for i in range(8)]
+    with tempfile.TemporaryDirectory() as tmp:
+        qa = QA.build_from_documents(docs, tmp + "/idx", encoder=FakeEncoder())
+        gold = [GoldQuestion(id=f"q{i}", question=f"第{i}号文档的公司有多少名员工？", answers=(f"{i * 7 + 3}名",),
+                             doc_id=f"d{i}") for i in range(8)]
+        one = evaluate(qa, gold, progress=False)
+        many = evaluate(qa, gold, progress=False, batch_size=3)
+    strip = lambda r: {k: v for k, v in r.to_json().items() if k != "latency_ms"}  # noqa: E731
+    assert [strip(r) for r in one.records] == [strip(r) for r in many.records]
+    assert all(r.latency_ms > 0 for r in many.records)
