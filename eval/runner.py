@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from eval import metrics
 from eval.gold import GoldQuestion, GoldSet
@@ -17,6 +17,8 @@ from qa.types import MODES, Answer, Filters, Hit, Mode
 DEFAULT_K = 5  # passages the reader reads; the CLI uses the reader's own default when it exposes one
 RETRIEVE_K = 20  # passages retrieved per question (the largest recall@k cut-off)
 
+
+T = TypeVar("T")
 
 class RunsFormatError(ValueError):
     """A runs file is unreadable or malformed; the message names the file and line."""
@@ -140,14 +142,14 @@ def summarize(records: Sequence[QuestionRecord], *, reader: bool | None = None) 
     return out
 
 
-def _progress(items: Sequence[GoldQuestion], enabled: bool, desc: str) -> Iterable[GoldQuestion]:
+def _progress(items: Sequence[T], enabled: bool, desc: str, unit: str = "q") -> Iterable[T]:
     if not enabled:
         return items
     try:
         from tqdm import tqdm
     except ImportError:  # progress is cosmetic: run without it
         return items
-    return tqdm(items, desc=desc, unit="q", file=sys.stderr, dynamic_ncols=True)
+    return tqdm(items, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
 def evaluate_question(
@@ -226,7 +228,7 @@ def evaluate(
     # Batched retrieval (query encoding in batches): latency is the amortized retrieval share + the read.
     out: list[QuestionRecord] = []
     batches = [questions[i : i + batch_size] for i in range(0, len(questions), batch_size)]
-    for batch in _progress(batches, progress, f"eval {mode} (batches of {batch_size})"):
+    for batch in _progress(batches, progress, f"eval {mode} (batches of {batch_size})", unit="batch"):
         start = time.perf_counter()
         hit_lists = qa.retrieve_batch([q.question for q in batch], k=max(RETRIEVE_K, k), mode=mode)
         share = (time.perf_counter() - start) * 1000.0 / len(batch)

