@@ -19,9 +19,6 @@ that the distractors are seen to make retrieval harder, not trivial.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import re
 import sys
 import tempfile
@@ -32,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import run_header, write_report
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -136,13 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         for i, text in enumerate(syn_texts)
     ]
     print(f"{len(syn_texts)} synthetic passages made in {time.perf_counter() - t:.1f} s", flush=True)
-    report: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores (shared, noisy)",
-        "model": args.model,
-        "threads": args.threads,
-        "repeats": args.repeats,
-    }
+    report: dict[str, Any] = run_header(
+        model=args.model,
+        threads=args.threads,
+        repeats=args.repeats,
+    )
     real = make_encoder(args.model, args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
@@ -168,9 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                    report["latency"]))
     print(f"\nrecall@5 over the {len(questions)} questions: hybrid {report['hybrid_recall@5']:.3f}, "
           f"dense {report['dense_recall@5']:.3f}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_report(args.json, report)
     return 0
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -28,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from common import run_header, write_report
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "截至2022年9月，工信部累计培育了多少家专精特新小巨人企业？"
@@ -96,13 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", nargs="+", default=["multilingual-e5-small", "multilingual-e5-small-int8"])
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
-    report: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores (shared, noisy)",
-        "question": QUESTION,
-        "runs": args.runs,
-        "models": {},
-    }
+    report: dict[str, Any] = run_header(
+        question=QUESTION,
+        runs=args.runs,
+        models={},
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for model in args.models:
             index = Path(tmp) / f"index-{model}"
@@ -125,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     for model, r in report["models"].items():
         print(f"| {model} | {r['cli_s'][0]:.2f} | {r['cli_median_s']:.2f} | {r['app_s'][0]:.2f} | "
               f"{r['app_median_s']:.2f} |")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_report(args.json, report)
     return 0
 
 

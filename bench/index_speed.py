@@ -1,6 +1,6 @@
 """Indexing throughput on CMRC 2018 dev contexts: embedding passages/s, whole-build passages/s, peak RSS.
 
-    .venv/bin/python bench/index_speed.py [--limit-docs N] [--threads 1]
+    .venv/bin/python bench/index_speed.py [--limit-docs N] [--threads 0] [--corpus cmrc|bundled200]
                                           [--models multilingual-e5-small multilingual-e5-small-int8]
                                           [--json bench/results/index_speed.json]
 
@@ -8,15 +8,15 @@ Each model runs in its own fresh process (so peak RSS is that build's alone): lo
 then `QA.build_from_documents` over the SQuAD contexts (848 documents, 1,786 passages; --limit-docs takes the
 first N) into a temporary directory, the same code path as `qa index`. The encoder is wrapped to time
 `encode_passages`, so the build splits into embedding and everything else (cleaning, splitting, jieba + BM25,
-FAISS, writing, atomic swap). --threads sets torch's and ONNX Runtime's intra-op threads (0: defaults).
+FAISS, writing, atomic swap). --threads sets torch's and ONNX Runtime's intra-op threads per inference (0:
+the defaults: torch uses every core; the int8 encoder runs one single-threaded inference per core side by
+side). --corpus bundled200 measures passages of exactly 200 characters instead (the issue's yardstick).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from common import run_header, write_report
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -50,7 +52,18 @@ class TimedEncoder:
         return out
 
 
-def one(model: str, limit_docs: int | None, threads: int) -> dict[str, Any]:
+def pieces_200(n: int) -> list[Any]:
+    """n one-paragraph, 200-character documents cut from the bundled corpus (numbered, so distinct)."""
+    from qa.api import bundled_corpus
+    from qa.loaders import load_documents
+    from qa.types import Document
+
+    text = "".join("".join(d.text.split()) for d in load_documents([bundled_corpus()]))
+    cuts = [text[i : i + 194] for i in range(0, len(text) - 194, 194)]
+    return [Document(f"p{i:05d}", "", f"第{i:04d}段。" + cuts[i % len(cuts)], None) for i in range(n)]
+
+
+def one(model: str, limit_docs: int | None, threads: int, corpus: str, workers: int) -> dict[str, Any]:
     """Build once with `model` in this process; returns the figures."""
     from embeddings.encoder import INT8_MODEL, load_encoder
     from eval.gold import load_gold
@@ -60,12 +73,15 @@ def one(model: str, limit_docs: int | None, threads: int) -> dict[str, Any]:
         import torch
 
         torch.set_num_threads(threads)
-    docs = list(load_gold(CMRC).documents or ())[:limit_docs]
+    if corpus == "bundled200":
+        docs = pieces_200(limit_docs or 400)
+    else:
+        docs = list(load_gold(CMRC).documents or ())[:limit_docs]
     t = time.perf_counter()
-    if model == INT8_MODEL and threads:
+    if model == INT8_MODEL and (threads or workers):
         from embeddings.onnx_encoder import OnnxInt8Encoder
 
-        inner: Any = OnnxInt8Encoder(threads=threads)
+        inner: Any = OnnxInt8Encoder(threads=threads or 1, workers=workers or None)
     else:
         inner = load_encoder(model)
     load_s = time.perf_counter() - t
@@ -97,19 +113,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit-docs", type=int, default=None)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--corpus", choices=("cmrc", "bundled200"), default="cmrc",
+                    help="cmrc: CMRC 2018 dev contexts; bundled200: --limit-docs (default 400) 200-character "
+                    "one-paragraph documents cut from the bundled corpus")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="int8 encoder: parallel single-inference workers (0: its default, one per core)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(one(args.child, args.limit_docs, args.threads)))
+        print(json.dumps(one(args.child, args.limit_docs, args.threads, args.corpus, args.workers)))
         return 0
-    report: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores (shared, noisy)",
-        "threads": args.threads,
-        "runs": [],
-    }
+    report: dict[str, Any] = run_header(
+        threads=args.threads,
+        corpus=args.corpus,
+        workers=args.workers,
+        runs=[],
+    )
     for model in args.models:
         cmd = [sys.executable, __file__, "--child", model, "--threads", str(args.threads)]
+        cmd += ["--corpus", args.corpus, "--workers", str(args.workers)]
         if args.limit_docs:
             cmd += ["--limit-docs", str(args.limit_docs)]
         out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
@@ -128,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {r['model']} | {r['passages']} | {r['mean_passage_chars']:.0f} | {r['model_load_s']:.1f} | "
               f"{r['build_s']:.1f} | {r['embed_passages_per_s']:.1f} | {r['build_passages_per_s']:.1f} | "
               f"{r['other_s']:.1f} | {r['peak_rss_mib']:.0f} |")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_report(args.json, report)
     return 0
 
 

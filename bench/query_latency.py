@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -34,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import run_header, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -154,13 +153,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    report: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores (shared, noisy)",
-        "torch_threads": torch.get_num_threads(),
-        "repeats": args.repeats,
-        "models": {},
-    }
+    report: dict[str, Any] = run_header(
+        torch_threads=torch.get_num_threads(),
+        repeats=args.repeats,
+        models={},
+    )
     questions = gold_questions()
     for model in args.models:
         res: dict[str, Any] = {}
@@ -201,9 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         if "cmrc" in res:
             print()
             print(markdown(f"{model}, CMRC 2018 dev ({res['cmrc_index']['passages']} passages)", res["cmrc"]))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_report(args.json, report)
     return 0
 
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DIM = 384
 K = 10
-KINDS = ("hnsw16", "hnsw32", "hnsw-sq8", "ivf-flat", "ivf-sq8", "ivf-pq")
+KINDS = ("hnsw16", "hnsw32", "hnsw-sq8", "ivf-flat", "ivf-sq8", "ivf-fp16", "ivf-pq")
 
 
 @dataclass(frozen=True)
@@ -195,8 +195,13 @@ def bench_vectors(
                  [(f"nprobe={p}", faiss.SearchParametersIVF(nprobe=p)) for p in probes], truth)
         del idx
     if "ivf-sq8" in kinds:
-        idx, b, nb, g = build("ivf-sq8", f"nlist={nlist}", lambda: _ivf(faiss, x, nlist, None, sq8=True))
+        idx, b, nb, g = build("ivf-sq8", f"nlist={nlist}", lambda: _ivf(faiss, x, nlist, None, sq="8bit"))
         add_rows("ivf-sq8", f"nlist={nlist}", idx, b, nb, g,
+                 [(f"nprobe={p}", faiss.SearchParametersIVF(nprobe=p)) for p in probes], truth)
+        del idx
+    if "ivf-fp16" in kinds:
+        idx, b, nb, g = build("ivf-fp16", f"nlist={nlist}", lambda: _product_ivf(faiss, x, nlist))
+        add_rows("ivf-fp16", f"nlist={nlist}", idx, b, nb, g,
                  [(f"nprobe={p}", faiss.SearchParametersIVF(nprobe=p)) for p in probes], truth)
         del idx
     if "ivf-pq" in kinds:
@@ -225,12 +230,18 @@ def _hnsw(faiss: Any, x: np.ndarray, m: int, sq8: bool = False) -> Any:
     return index
 
 
-def _ivf(faiss: Any, x: np.ndarray, nlist: int, pq_m: int | None, sq8: bool = False) -> Any:
+def _product_ivf(faiss: Any, x: np.ndarray, nlist: int) -> Any:
+    """The product's large-corpus tier (embeddings.index._build_ivf: IVF, fp16 vectors, no residuals)."""
+    from embeddings.index import VectorIndexConfig, _build_ivf
+
+    return _build_ivf(faiss, x, VectorIndexConfig(ivf_nlist=nlist))
+
+
+def _ivf(faiss: Any, x: np.ndarray, nlist: int, pq_m: int | None, sq: str | None = None) -> Any:
     quantizer = faiss.IndexFlatIP(DIM)
-    if sq8:  # 8-bit scalar-quantized vectors in the inverted lists: 1 byte per dimension
-        index = faiss.IndexIVFScalarQuantizer(
-            quantizer, DIM, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
+    if sq:  # scalar-quantized vectors in the lists: 1 byte ("8bit") or 2 bytes ("fp16") per dimension
+        qtype = faiss.ScalarQuantizer.QT_8bit if sq == "8bit" else faiss.ScalarQuantizer.QT_fp16
+        index = faiss.IndexIVFScalarQuantizer(quantizer, DIM, nlist, qtype, faiss.METRIC_INNER_PRODUCT)
     elif pq_m is None:
         index = faiss.IndexIVFFlat(quantizer, DIM, nlist, faiss.METRIC_INNER_PRODUCT)
     else:

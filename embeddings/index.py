@@ -1,4 +1,4 @@
-"""Dense vector index: a small Protocol and its FAISS implementation (exact flat or HNSW, inner product)."""
+"""Dense vector index: a small Protocol and its FAISS implementation (exact flat, HNSW or IVF-fp16)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,30 @@ INDEX_FILE = "vectors.faiss"
 
 @dataclass(frozen=True)
 class VectorIndexConfig:
-    """Which FAISS structure to build: exact search up to `ann_threshold` vectors, HNSW above it."""
+    """Which FAISS structure to build: exact search up to `ann_threshold` vectors, HNSW up to
+    `ivf_threshold`, then IVF over fp16 vectors (half the memory of HNSW's float32 copy plus its graph).
+
+    The tiers follow `bench/RESULTS.md` §2: flat costs ~0.3 ms at 10k and ~18 ms at 100k vectors; at 1M
+    HNSW-Flat needs ~1.7 GiB, this IVF-fp16 (nlist 4000, nprobe 256) 746 MiB at recall@10 0.966 and 5 ms.
+    """
 
     ann_threshold: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 128
+    ivf_threshold: int = 500_000
+    ivf_nlist: int = 0  # 0: 4 * sqrt(n) inverted lists
+    ivf_nprobe: int = 256
+    ivf_train_per_list: int = 64  # k-means training sample: this many vectors per list (at most all)
     threads: int = 0  # 0: leave FAISS's OpenMP default
+
+    def __post_init__(self) -> None:
+        for name in ("ann_threshold", "ivf_threshold", "ivf_nlist", "threads"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"VectorIndexConfig.{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nprobe", "ivf_train_per_list"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"VectorIndexConfig.{name} must be >= 1, got {getattr(self, name)}")
 
 
 class VectorIndex(Protocol):
@@ -59,19 +76,25 @@ class FaissIndex:
         self._index = index
         self.config = config
         self.dim = int(index.d)
-        self.kind = "hnsw" if "HNSW" in type(index).__name__ else "flat"
+        name = type(index).__name__
+        self.kind = "hnsw" if "HNSW" in name else "ivf" if "IVF" in name else "flat"
         if self.kind == "hnsw":
             index.hnsw.efSearch = config.hnsw_ef_search
+        elif self.kind == "ivf":
+            index.nprobe = min(config.ivf_nprobe, int(index.nlist))
 
     @classmethod
     def build(cls, vectors: np.ndarray, config: VectorIndexConfig = VectorIndexConfig()) -> FaissIndex:
-        """Exact IndexFlatIP for small collections, IndexHNSWFlat (inner product) above the threshold."""
+        """Exact IndexFlatIP for small collections, IndexHNSWFlat above `ann_threshold`, IVF-fp16 above
+        `ivf_threshold` (all inner product)."""
         faiss = _faiss()
         if config.threads:
             faiss.omp_set_num_threads(config.threads)
         x = np.ascontiguousarray(vectors, dtype=np.float32)
         if x.ndim != 2:
             raise ValueError(f"vectors must be a 2-d array, got shape {x.shape}")
+        if len(x) > config.ivf_threshold:
+            return cls(_build_ivf(faiss, x, config), config)
         if len(x) > config.ann_threshold:
             index = faiss.IndexHNSWFlat(x.shape[1], config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = config.hnsw_ef_construction
@@ -94,19 +117,30 @@ class FaissIndex:
             return np.full((len(q), k), -np.inf, np.float32), np.full((len(q), k), -1, np.int64)
         params = None
         if allowed is not None:
-            sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+            allowed = np.ascontiguousarray(allowed, dtype=np.int64)
+            sel = faiss.IDSelectorBatch(allowed)
             if self.kind == "hnsw":
                 params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(self.config.hnsw_ef_search, k))
+            elif self.kind == "ivf":
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=self._index.nprobe)
             else:
                 params = faiss.SearchParameters(sel=sel)
         elif self.kind == "hnsw" and k > self._index.hnsw.efSearch:
             params = faiss.SearchParametersHNSW(efSearch=k)
         scores, ids = self._index.search(q, k, params=params)
+        if self.kind == "ivf" and allowed is not None and (ids < 0).any():
+            # a narrow filter can leave the probed lists short of k allowed rows: probe every list
+            wanted = min(k, len(np.unique(allowed)))
+            if ((ids >= 0).sum(axis=1) < wanted).any():
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=int(self._index.nlist))
+                scores, ids = self._index.search(q, k, params=params)
         return scores, ids
 
     def vectors(self) -> np.ndarray:
         if len(self) == 0:
             return np.zeros((0, self.dim), np.float32)
+        if self.kind == "ivf":  # IVF rows live in their lists: map ids to places first (fp16 decodes exactly)
+            self._index.make_direct_map()
         return self._index.reconstruct_n(0, len(self))
 
     def save(self, path: Path) -> None:
@@ -116,6 +150,24 @@ class FaissIndex:
     def load(cls, path: Path, config: VectorIndexConfig = VectorIndexConfig()) -> FaissIndex:
         faiss = _faiss()
         return cls(faiss.read_index(str(path)), config)
+
+
+def _build_ivf(faiss: Any, x: np.ndarray, config: VectorIndexConfig) -> Any:
+    """IVF with fp16 vectors: k-means lists trained on a fixed-seed sample, so a rebuild is reproducible."""
+    n, dim = x.shape
+    nlist = config.ivf_nlist or max(1, int(round(4 * np.sqrt(n))))
+    nlist = min(nlist, n)
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(
+        quantizer, dim, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    index.by_residual = False  # store fp16(x) itself: decode + re-encode is exact, so rebuilds are stable
+    index.cp.seed = 1234
+    sample = min(n, config.ivf_train_per_list * nlist)
+    rows = np.sort(np.random.default_rng(0).choice(n, size=sample, replace=False))
+    index.train(x[rows])
+    index.add(x)
+    return index
 
 
 def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:

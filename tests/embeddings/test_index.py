@@ -55,3 +55,46 @@ def test_empty_index_searches_to_nothing() -> None:
     idx = FaissIndex.build(np.zeros((0, 8), np.float32))
     scores, ids = idx.search(_unit(2, 8, 7), 3)
     assert (ids == -1).all()
+
+
+def _clustered(n: int, d: int, seed: int, centres: int = 50) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    c = _unit(centres, d, seed + 100)
+    x = c[rng.integers(0, centres, n)] + 0.15 * rng.standard_normal((n, d)).astype(np.float32)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+IVF = VectorIndexConfig(ann_threshold=100, ivf_threshold=1_000, ivf_nlist=64, ivf_nprobe=16)
+
+
+def test_ivf_above_its_threshold_has_high_recall_and_fp16_exact_vectors(tmp_path) -> None:
+    x, q = _clustered(4_000, 32, 8), _clustered(100, 32, 9)
+    idx = FaissIndex.build(x, IVF)
+    assert idx.kind == "ivf" and len(idx) == 4_000
+    _, ids = idx.search(q, 10)
+    assert recall_at_k(ids, exact_top_k(x, q, 10)) >= 0.9
+    np.testing.assert_allclose(idx.vectors(), x, atol=1e-3)  # fp16 storage
+    idx.save(tmp_path / "v.faiss")
+    back = FaissIndex.load(tmp_path / "v.faiss", IVF)
+    assert back.kind == "ivf"
+    np.testing.assert_array_equal(back.vectors(), idx.vectors())
+    np.testing.assert_array_equal(back.search(q, 10)[1], ids)
+    # re-indexing reuses stored vectors: a rebuild from them holds the very same fp16 codes
+    np.testing.assert_array_equal(FaissIndex.build(back.vectors(), IVF).vectors(), idx.vectors())
+
+
+def test_ivf_narrow_filters_still_fill_k() -> None:
+    x, q = _clustered(3_000, 16, 10), _clustered(4, 16, 11)
+    idx = FaissIndex.build(x, IVF)
+    allowed = np.array([5, 900, 1_777, 2_999])  # rows scattered over lists the query may not probe
+    _, ids = idx.search(q, 4, allowed)
+    assert all(sorted(row.tolist()) == allowed.tolist() for row in ids)
+    _, ids = idx.search(q, 10, allowed)  # k above the allowed count: the rest is padding
+    assert all(set(row[row >= 0].tolist()) == set(allowed.tolist()) for row in ids)
+
+
+def test_bad_vector_index_config_is_refused() -> None:
+    with pytest.raises(ValueError, match="ivf_nprobe"):
+        VectorIndexConfig(ivf_nprobe=0)
+    with pytest.raises(ValueError, match="ann_threshold"):
+        VectorIndexConfig(ann_threshold=-1)

@@ -55,7 +55,7 @@ def test_close_to_fp32_and_ranks_alike(int8, fp32) -> None:  # noqa: ANN001
     assert int8.fingerprint != fp32.fingerprint  # an index must know which vectors it holds
     cos_q = (int8.encode_queries(QUESTIONS) * fp32.encode_queries(QUESTIONS)).sum(1)
     cos_p = (int8.encode_passages(PASSAGES) * fp32.encode_passages(PASSAGES)).sum(1)
-    assert cos_q.min() > 0.95 and cos_p.min() > 0.95, (cos_q, cos_p)
+    assert cos_q.min() > 0.99 and cos_p.min() > 0.99, (cos_q, cos_p)  # per-channel int8: ~0.997
     scores = int8.encode_passages(PASSAGES[:2]) @ int8.encode_queries(QUESTIONS[:1])[0]
     assert scores[0] > scores[1] + 0.05
 
@@ -78,6 +78,15 @@ def test_a_vector_does_not_depend_on_its_neighbours(int8) -> None:  # noqa: ANN0
     alone = np.vstack([int8.encode_passages([p]) for p in PASSAGES])
     np.testing.assert_array_equal(together, alone)
     np.testing.assert_array_equal(int8.encode_passages(PASSAGES[::-1])[::-1], together)
+
+
+def test_parallel_workers_give_the_same_vectors(int8) -> None:  # noqa: ANN001
+    from embeddings.onnx_encoder import OnnxInt8Encoder
+
+    texts = [f"第{i}段：" + PASSAGES[i % 3] for i in range(12)]
+    serial = OnnxInt8Encoder(workers=1).encode_passages(texts)
+    np.testing.assert_array_equal(OnnxInt8Encoder(workers=3).encode_passages(texts, show_progress=True), serial)
+    np.testing.assert_array_equal(int8.encode_passages(texts), serial)
 
 
 def test_batched_encoding_pads_correctly() -> None:
@@ -125,6 +134,8 @@ def test_bad_arguments() -> None:
         OnnxInt8Encoder(batch_size=0)
     with pytest.raises(ValueError, match="threads"):
         OnnxInt8Encoder(threads=0)
+    with pytest.raises(ValueError, match="workers"):
+        OnnxInt8Encoder(workers=0)
 
 
 def test_default_index_uses_int8_and_refuses_another_query_model(tmp_path: Path) -> None:

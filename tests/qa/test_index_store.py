@@ -215,3 +215,23 @@ def test_second_writer_waits_for_the_lock_then_fails_clearly(tmp_path: Path) -> 
 def test_duplicate_doc_ids_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="share the id"):
         build_index([DOCS[0], DOCS[0]], tmp_path / "idx", FakeEncoder())
+
+
+def test_large_index_tier_ivf_round_trips_and_updates_like_a_fresh_build(tmp_path: Path) -> None:
+    from embeddings.index import VectorIndexConfig
+    from qa.indexer import IndexConfig
+
+    docs = [Document(f"n{i:03d}.txt", f"第{i}号", f"第{i}号公告：企业{i}获评专精特新，营收{i * 7}亿元。", None)
+            for i in range(80)]
+    config = IndexConfig(vector_index=VectorIndexConfig(ann_threshold=10, ivf_threshold=40, ivf_nlist=4))
+    target = tmp_path / "idx"
+    _build(target, docs=docs[:60], config=config)
+    store = load_index(target)
+    assert store.vectors.kind == "ivf" and store.manifest["vector_index"] == "ivf"
+    hits = Retriever(store, FakeEncoder()).retrieve_batch(["第7号公告"], k=3, mode="dense")[0]
+    assert hits and hits[0].passage.doc_id == "n007.txt"
+    _build(target, docs=docs[20:], config=config)  # 20 removed, 20 added, 40 reused from fp16 storage
+    _build(tmp_path / "fresh", docs=docs[20:], config=config)
+    a, b = load_index(target), load_index(tmp_path / "fresh")
+    assert [p.to_json() for p in a.passages] == [p.to_json() for p in b.passages]
+    np.testing.assert_array_equal(a.vectors.vectors(), b.vectors.vectors())
