@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import run_header, write_report
+from common import make_encoder, run_header, write_report
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -63,16 +63,6 @@ class ReplayEncoder:
 
     def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         return np.stack([self._vector(t) for t in texts]).astype(np.float32)
-
-
-def make_encoder(model: str, threads: int) -> Any:
-    from embeddings.encoder import INT8_MODEL, load_encoder
-
-    if model == INT8_MODEL and threads:
-        from embeddings.onnx_encoder import OnnxInt8Encoder
-
-        return OnnxInt8Encoder(threads=threads)
-    return load_encoder(model)
 
 
 def synthetic(n: int, texts: Sequence[str], vectors: np.ndarray, seed: int) -> tuple[list[str], np.ndarray]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,16 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import run_header, write_report
+from common import free_port, run_header, write_report
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "截至2022年9月，工信部累计培育了多少家专精特新小巨人企业？"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env() -> dict[str, str]:
@@ -61,7 +54,7 @@ def cli_once(index: Path) -> float:
 def app_once(index: Path, log: Path) -> float:
     from gradio_client import Client
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     t = time.perf_counter()
     with log.open("wb") as fh:

@@ -1,10 +1,11 @@
-"""Helpers shared by the benchmark scripts: the run header and the --json writer."""
+"""Helpers shared by the benchmark scripts: run header, --json writer, encoder choice, a free port."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -25,3 +26,22 @@ def write_report(path: Path | None, report: dict[str, Any]) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def make_encoder(model: str, threads: int = 0, workers: int = 0) -> Any:
+    """The encoder for `model`; with --threads / --workers the int8 one gets those ONNX Runtime settings
+    (threads per inference, parallel inferences), else every encoder keeps its defaults."""
+    from embeddings.encoder import INT8_MODEL, load_encoder
+
+    if model == INT8_MODEL and (threads or workers):
+        from embeddings.onnx_encoder import OnnxInt8Encoder
+
+        return OnnxInt8Encoder(threads=threads or 1, workers=workers or None)
+    return load_encoder(model)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

