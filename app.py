@@ -1,4 +1,4 @@
-"""Chat UI over the bundled corpus (or `--index DIR`): `python app.py [--port N] [--host H] [--share]`."""
+"""Chat UI over the bundled corpus (or `--index DIR`): `python app.py [--port N] [--share] [--reader R]`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ def _port(value: str) -> int:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    from qa.readers.factory import DEFAULT_READER, reader_names
+
     env_port = os.environ.get("QA_PORT") or "7860"
     parser = argparse.ArgumentParser(description="Chat with a document corpus (cited answers).")
     parser.add_argument("--index", type=Path, default=None,
@@ -30,6 +32,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help=f"port (default: $QA_PORT or 7860; now {env_port})")
     parser.add_argument("--share", action="store_true", help="also create a public gradio.live link")
     parser.add_argument("--model", default=None, help="query model (default: the one that built the index)")
+    parser.add_argument("--reader", choices=reader_names(), default=DEFAULT_READER,
+                        help=f"answer reader (default: {DEFAULT_READER}; the settings can pick another)")
     args = parser.parse_args(argv)
     if args.port is None:
         try:
@@ -43,11 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("qa").setLevel(logging.INFO)
+    from qa.errors import QAError
     from qa.ui import build_app, launch, start_service
 
     try:
-        service = start_service(args.index, model=args.model)
-    except (ValueError, OSError) as exc:
+        service = start_service(args.index, model=args.model, reader=args.reader)
+    except QAError as exc:  # anything else is a bug: let it show its traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     launch(build_app(service), host=args.host, port=args.port, share=args.share)

@@ -31,7 +31,8 @@ def write_report(path: Path | None, report: dict[str, Any]) -> None:
 def make_encoder(model: str, threads: int = 0, workers: int = 0) -> Any:
     """The encoder for `model`; with --threads / --workers the int8 one gets those ONNX Runtime settings
     (threads per inference, parallel inferences), else every encoder keeps its defaults."""
-    from embeddings.encoder import INT8_MODEL, load_encoder
+    from embeddings.base import INT8_MODEL
+    from embeddings.factory import load_encoder
 
     if model == INT8_MODEL and (threads or workers):
         from embeddings.onnx_encoder import OnnxInt8Encoder

@@ -91,7 +91,7 @@ def make_torch_int8() -> FnEncoder:
 
 
 def onnx_paths() -> tuple[Path, Path]:
-    from qa.api import cache_dir
+    from qa.paths import cache_dir
 
     folder = cache_dir() / "bench" / "onnx"
     return folder / "e5-small.onnx", folder / "e5-small.int8.onnx"

@@ -54,8 +54,8 @@ class TimedEncoder:
 
 def pieces_200(n: int) -> list[Any]:
     """n one-paragraph, 200-character documents cut from the bundled corpus (numbered, so distinct)."""
-    from qa.api import bundled_corpus
     from qa.loaders import load_documents
+    from qa.paths import bundled_corpus
     from qa.types import Document
 
     text = "".join("".join(d.text.split()) for d in load_documents([bundled_corpus()]))

@@ -24,7 +24,7 @@ for row, to every peer. Systems:
   haystack bm25 (CJK chars)  the same with `bm25_tokenization_regex` = one token per CJK character (plus
                   runs of other word characters): NOT a default, added to show what the default costs
   txtai dense     txtai `Embeddings` with the faiss backend and external vectors: its `transform` calls our
-                  encoder (`embeddings.encoder.load_encoder()`); txtai's `instructions` option prefixes
+                  encoder (`embeddings.factory.load_encoder()`); txtai's `instructions` option prefixes
                   "query: " (search) or "passage: " (index), and the transform dispatches on that prefix to
                   `encode_queries` / `encode_passages` (which add e5's prefixes back), so txtai's vectors
                   are exactly ours. txtai picks `IDMap,Flat` (exact) below 5,000 rows, like our flat index.
@@ -306,10 +306,10 @@ def measure_indexing(
 
     Also returns the timed txtai index when it covers the whole corpus (it then serves the queries).
     """
-    from embeddings.index import FaissIndex
     from qa.api import QA
     from qa.bm25 import BM25Index
     from qa.tokenize import tokenize
+    from qa.vectors.faiss import FaissIndex
 
     tokenize("预热一下结巴分词")  # jieba's dictionary is loaded before any timing
     warm_rows = [0, 1]
@@ -601,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     threads = set_threads(args.threads)
 
-    from embeddings.encoder import load_encoder
+    from embeddings.factory import load_encoder
     from qa.api import QA
 
     gold = load_gold(args.gold).limit(args.questions)

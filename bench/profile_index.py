@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> int:
-    from embeddings.encoder import load_encoder
+    from embeddings.factory import load_encoder
     from qa.api import QA
 
     docs = pieces_200(400)

@@ -9,7 +9,7 @@ then runs every question of eval/gold/corpus.jsonl once to warm up and
 `--repeats` more times, one query at a time, in one thread of control (torch/FAISS keep their default
 intra-op threads unless --threads is given). Stages, each timed separately on the same questions:
   encode  `qa.encoder.encode_queries([q])`
-  dense   `qa.store.vectors.search(qvec, depth)` (depth = fusion_depth, as hybrid uses)
+  dense   `qa.store.vectors.search_batch(qvec, depth)` (depth = fusion_depth, as hybrid uses)
   bm25    `tokenize(q)` + `qa.store.bm25.scores(tokens)` (tokenize also reported alone)
   fusion  `Retriever._fuse` on precomputed dense/BM25 candidates (+ the candidate post-processing)
   read    `qa.read(q, hits)` on the hits `ask` would read
@@ -52,7 +52,7 @@ def cmrc_questions(path: Path, n: int) -> list[str]:
 
 
 def find_cmrc_index(model: str) -> Path:
-    from qa.api import cache_dir
+    from qa.paths import cache_dir
 
     found = sorted(
         p for p in (cache_dir() / "eval").glob(f"*-{model}") if (p / "manifest.json").is_file()
@@ -90,14 +90,14 @@ def breakdown(qa: Any, questions: Sequence[str], repeats: int) -> dict[str, dict
     ret = qa.retriever
     n = len(qa.passages)
     depth = min(ret.config.fusion_depth, n)
-    k_read = qa._reader_k(None)
+    k_read = qa.reader.max_passages
     qvec = {q: qa.encoder.encode_queries([q]) for q in questions}
     dense_c = {q: ret._dense(qvec[q], depth, None)[0] for q in questions}
     sparse_c = {q: ret._bm25(q, depth, None) for q in questions}
     hits = {q: qa.retrieve(q, k=k_read) for q in questions}
     stages: dict[str, Callable[[str], Any]] = {
         "encode": lambda q: qa.encoder.encode_queries([q]),
-        "dense_search": lambda q: qa.store.vectors.search(qvec[q], depth),
+        "dense_search": lambda q: qa.store.vectors.search_batch(qvec[q], depth),
         "tokenize": lambda q: tokenize(q),
         "bm25 (tokenize+scores)": lambda q: qa.store.bm25.scores(tokenize(q)),
         "bm25 candidates (_bm25)": lambda q: ret._bm25(q, depth, None),

@@ -96,7 +96,7 @@ def time_queries(search: Any, queries: np.ndarray, repeats: int) -> tuple[float,
 
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
-    from embeddings.index import recall_at_k
+    from qa.vectors.faiss import recall_at_k
 
     return recall_at_k(found, truth)
 
@@ -116,8 +116,8 @@ def e5_mix(n: int, rng: np.random.Generator, base: np.ndarray, noise: float = 0.
 
 def e5_base() -> np.ndarray:
     """The real passage vectors of the cached CMRC 2018 dev index (default model)."""
-    from embeddings.encoder import DEFAULT_MODEL
-    from qa.api import cache_dir
+    from embeddings.base import DEFAULT_MODEL
+    from qa.paths import cache_dir
     from qa.store import load_index
 
     pattern = f"*-{DEFAULT_MODEL}"
@@ -218,7 +218,7 @@ def _flat(faiss: Any, x: np.ndarray) -> Any:
 
 
 def _hnsw(faiss: Any, x: np.ndarray, m: int, sq8: bool = False) -> Any:
-    from embeddings.index import VectorIndexConfig
+    from qa.vectors.base import VectorIndexConfig
 
     if sq8:  # 8-bit scalar-quantized vectors: 4x less memory than HNSWFlat
         index = faiss.IndexHNSWSQ(DIM, faiss.ScalarQuantizer.QT_8bit, m, faiss.METRIC_INNER_PRODUCT)
@@ -231,10 +231,11 @@ def _hnsw(faiss: Any, x: np.ndarray, m: int, sq8: bool = False) -> Any:
 
 
 def _product_ivf(faiss: Any, x: np.ndarray, nlist: int) -> Any:
-    """The product's large-corpus tier (embeddings.index._build_ivf: IVF, fp16 vectors, no residuals)."""
-    from embeddings.index import VectorIndexConfig, _build_ivf
+    """The product's large-corpus tier (qa.vectors.faiss.build_ivf: IVF, fp16 vectors, no residuals)."""
+    from qa.vectors.base import VectorIndexConfig
+    from qa.vectors.faiss import build_ivf
 
-    return _build_ivf(faiss, x, VectorIndexConfig(ivf_nlist=nlist))
+    return build_ivf(faiss, x, VectorIndexConfig(ivf_nlist=nlist))
 
 
 def _ivf(faiss: Any, x: np.ndarray, nlist: int, pq_m: int | None, sq: str | None = None) -> Any:

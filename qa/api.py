@@ -2,48 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from embeddings.encoder import DEFAULT_MODEL, Encoder, load_encoder
+from embeddings.base import DEFAULT_MODEL, Encoder
+from embeddings.factory import load_encoder
 from qa.indexer import BuildReport, IndexConfig, UpdateMode, build_index
 from qa.loaders import load_documents
+from qa.paths import bundled_corpus, default_index_dir
+from qa.readers.factory import DEFAULT_READER, as_reader, make_reader
 from qa.retriever import RetrievalConfig, Retriever, check_question
-from qa.store import DocumentInfo, StoredIndex, load_index, read_manifest
+from qa.store import DocumentInfo, StoredIndex, load_index, manifest_config, read_manifest
 from qa.types import Answer, Document, Filters, Hit, Mode, Passage
 
 if TYPE_CHECKING:
-    from qa.reader import Reader
-
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
-
-
-def cache_dir() -> Path:
-    """Where models and evaluation indexes are cached: $QA_CACHE_DIR or ~/.cache/qa."""
-    return Path(os.environ.get("QA_CACHE_DIR") or Path.home() / ".cache" / "qa").expanduser()
-
-
-def default_index_dir() -> Path:
-    """Where `qa index` writes without --index: $QA_INDEX_DIR or <cache>/index/default (outside the repo)."""
-    env = os.environ.get("QA_INDEX_DIR")
-    return Path(env).expanduser() if env else cache_dir() / "index" / "default"
-
-
-def bundled_corpus() -> Path:
-    if not BUNDLED_CORPUS.is_dir():
-        raise FileNotFoundError(
-            f"the bundled corpus is missing at {BUNDLED_CORPUS}; run from a source checkout or pass PATHs"
-        )
-    return BUNDLED_CORPUS
-
-
-def _default_reader(encoder: Encoder) -> Reader:
-    from qa.reader import RuleReader
-
-    return RuleReader(encoder=encoder)
+    from qa.readers.base import Reader
 
 
 class QA:
@@ -55,7 +30,7 @@ class QA:
         store: StoredIndex,
         encoder: Encoder,
         *,
-        reader: Reader | None = None,
+        reader: Reader | str | None = None,
         retrieval: RetrievalConfig = RetrievalConfig(),
         last_build: BuildReport | None = None,
     ) -> None:
@@ -63,7 +38,9 @@ class QA:
         self.store = store
         self.encoder = encoder
         self.retriever = Retriever(store, encoder, retrieval)
-        self._reader = reader
+        # a reader name is resolved now (an unknown name fails here); None: the default reader, made lazily
+        self._reader = as_reader(reader, encoder=encoder) if reader is not None else None
+        self._named_readers: dict[str, Reader] = {}  # readers asked for by name in single calls
         self._reader_lock = threading.Lock()
         self.last_build = last_build
 
@@ -76,10 +53,13 @@ class QA:
         *,
         encoder: Encoder | None = None,
         model: str | None = None,
-        reader: Reader | None = None,
+        reader: Reader | str | None = None,
         retrieval: RetrievalConfig = RetrievalConfig(),
     ) -> QA:
-        """Open an existing index; the encoder defaults to the model recorded in its manifest."""
+        """Open an existing index; the encoder defaults to the model recorded in its manifest.
+
+        ``reader``: a Reader, or a name from ``qa.readers.reader_names()`` (None: the default reader).
+        """
         target = Path(index_dir) if index_dir is not None else default_index_dir()
         if encoder is None:
             manifest = read_manifest(target)
@@ -98,11 +78,13 @@ class QA:
         mode: UpdateMode = "sync",
         progress: bool = False,
         on_warning: Callable[[str], None] | None = None,
+        reader: Reader | str | None = None,
     ) -> QA:
         """Index files/folders (None: the bundled corpus) incrementally, then open the result."""
         documents = load_documents(list(paths) if paths else [bundled_corpus()], on_warning=on_warning)
         return cls.build_from_documents(
-            documents, index_dir, model=model, encoder=encoder, config=config, mode=mode, progress=progress
+            documents, index_dir, model=model, encoder=encoder, config=config, mode=mode, progress=progress,
+            reader=reader,
         )
 
     @classmethod
@@ -116,12 +98,13 @@ class QA:
         config: IndexConfig = IndexConfig(),
         mode: UpdateMode = "sync",
         progress: bool = False,
+        reader: Reader | str | None = None,
     ) -> QA:
         """Index already-loaded documents (e.g. SQuAD contexts) and open the result."""
         target = Path(index_dir) if index_dir is not None else default_index_dir()
         encoder = encoder or load_encoder(model or DEFAULT_MODEL)
         report = build_index(documents, target, encoder, mode=mode, config=config, progress=progress)
-        return cls(target, load_index(target), encoder, last_build=report)
+        return cls(target, load_index(target), encoder, reader=reader, last_build=report)
 
     def add_documents(self, documents: Sequence[Document], *, progress: bool = False) -> BuildReport:
         """Add or replace documents in this index (others stay), then serve the updated index."""
@@ -146,15 +129,15 @@ class QA:
         return self.add_documents(load_documents(list(paths), on_warning=on_warning), progress=progress)
 
     def _index_config(self) -> IndexConfig:
-        from embeddings.index import VectorIndexConfig
         from qa.bm25 import BM25Config
         from qa.passages import ChunkConfig
+        from qa.vectors.base import VectorIndexConfig
 
         cfg = self.store.manifest.get("config", {})
         return IndexConfig(
-            chunk=ChunkConfig(**cfg.get("chunk", {})),
-            vector_index=VectorIndexConfig(**cfg.get("vector_index", {})),
-            bm25=BM25Config(**cfg.get("bm25", {})),
+            chunk=manifest_config(ChunkConfig, cfg.get("chunk"), self.index_dir),
+            vector_index=manifest_config(VectorIndexConfig, cfg.get("vector_index"), self.index_dir),
+            bm25=manifest_config(BM25Config, cfg.get("bm25"), self.index_dir),
         )
 
     def _reload(self) -> None:
@@ -178,18 +161,35 @@ class QA:
 
     @property
     def reader(self) -> Reader:
+        """The reader `ask` uses unless a call names another (default: the rule reader)."""
         with self._reader_lock:
             if self._reader is None:
-                self._reader = _default_reader(self.encoder)
+                self._reader = make_reader(DEFAULT_READER, encoder=self.encoder)
             return self._reader
 
-    def use_reader(self, name: str) -> None:
-        """Switch the answer reader by name ("rules", "baseline"); see qa.reader.make_reader."""
-        from qa.reader import make_reader
-
-        reader = make_reader(name, self.encoder)
+    def use_reader(self, name: str, **options: Any) -> None:
+        """Switch the answer reader by name, options overriding its config; see qa.readers.make_reader."""
+        reader = make_reader(name, encoder=self.encoder, **options)
         with self._reader_lock:
             self._reader = reader
+
+    def reader_for(self, reader: Reader | str | None = None) -> Reader:
+        """The reader one call uses: this QA's own (None), the given one, or the one of that name.
+
+        A name other than the current reader's makes that reader once (default options) and keeps it, so
+        a shared QA (the UI) can answer with another reader without switching everybody's.
+        """
+        if reader is None:
+            return self.reader
+        if not isinstance(reader, str):
+            return reader
+        current = self.reader
+        if current.name == reader:
+            return current
+        with self._reader_lock:
+            if reader not in self._named_readers:
+                self._named_readers[reader] = make_reader(reader, encoder=self.encoder)
+            return self._named_readers[reader]
 
     # ------------------------------------------------------------ queries
 
@@ -209,17 +209,28 @@ class QA:
         """Run the reader on given hits (no retrieval)."""
         return self.reader.read(check_question(question), hits)
 
-    def _reader_k(self, k: int | None) -> int:
-        if k is not None:
-            return k
-        cfg = getattr(self.reader, "config", None)
-        return int(getattr(cfg, "max_passages", 5))
+    def read_batch(self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]]) -> list[Answer]:
+        """Run the reader on each question's given hits (no retrieval); one reader call for the batch."""
+        return self.reader.read_batch([check_question(q) for q in questions], hits_batch)
+
+    def _reader_k(self, k: int | None, reader: Reader | None = None) -> int:
+        return k if k is not None else (reader or self.reader).max_passages
 
     def ask(
-        self, question: str, *, k: int | None = None, mode: Mode = "hybrid", filters: Filters | None = None
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        mode: Mode = "hybrid",
+        filters: Filters | None = None,
+        reader: Reader | str | None = None,
     ) -> Answer:
-        """Retrieve passages and extract a cited answer, or abstain (`answer.text is None`)."""
-        return self.ask_batch([question], k=k, mode=mode, filters=filters)[0]
+        """Retrieve passages and extract a cited answer, or abstain (`answer.text is None`).
+
+        ``k``: passages retrieved and read (None: the reader's ``max_passages``); ``reader``: see
+        :meth:`reader_for`.
+        """
+        return self.ask_batch([question], k=k, mode=mode, filters=filters, reader=reader)[0]
 
     def ask_batch(
         self,
@@ -228,7 +239,10 @@ class QA:
         k: int | None = None,
         mode: Mode = "hybrid",
         filters: Filters | None = None,
+        reader: Reader | str | None = None,
     ) -> list[Answer]:
+        """:meth:`ask` for many questions (query encoding is batched, then one reader call)."""
         qs = [check_question(q) for q in questions]
-        hits = self.retrieve_batch(qs, k=self._reader_k(k), mode=mode, filters=filters)
-        return self.reader.read_batch(qs, hits)
+        chosen = self.reader_for(reader)
+        hits = self.retrieve_batch(qs, k=self._reader_k(k, chosen), mode=mode, filters=filters)
+        return chosen.read_batch(qs, hits)

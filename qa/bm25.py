@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.errors import MissingDependencyError
 from qa.tokenize import tokenize_batch
 
 BM25_DIR = "bm25"
@@ -29,7 +30,7 @@ def _bm25s() -> Any:
     try:
         import bm25s
     except ImportError as exc:  # pragma: no cover - core dependency
-        raise ImportError("BM25 retrieval needs bm25s: pip install bm25s") from exc
+        raise MissingDependencyError("BM25 retrieval needs bm25s: pip install bm25s") from exc
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     return bm25s
 

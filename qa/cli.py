@@ -10,9 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qa import __version__
+from qa.errors import QAError
+from qa.filetypes import supported_list
+from qa.readers.factory import DEFAULT_READER, reader_names
 from qa.types import MODES, Answer, Filters, Hit
 
 log = logging.getLogger("qa")
+INDEX_HELP = "index directory (default: $QA_INDEX_DIR or ~/.cache/qa/index/default)"
 
 
 class _WarningHandler(logging.Handler):
@@ -32,7 +36,7 @@ def _filters(args: argparse.Namespace) -> Filters | None:
 def _add_query_options(p: argparse.ArgumentParser, k_default: int | None) -> None:
     p.add_argument("question", help="the question (Chinese, English, ...)")
     p.add_argument(
-        "--index", type=Path, default=None, help="index directory (default: qa.api.default_index_dir())"
+        "--index", type=Path, default=None, help=INDEX_HELP
     )
     p.add_argument("-k", type=int, default=k_default, help="number of passages")
     p.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default: hybrid)")
@@ -50,7 +54,8 @@ def _open(args: argparse.Namespace):  # -> QA
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from qa.api import QA, default_index_dir
+    from qa.api import QA
+    from qa.paths import default_index_dir
 
     target = args.index or default_index_dir()
     qa = QA.build(
@@ -131,7 +136,7 @@ def format_answer(ans: Answer) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     qa = _open(args)
-    if args.reader != "rules":
+    if args.reader != DEFAULT_READER:
         qa.use_reader(args.reader)
     ans = qa.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args))
     print(json.dumps(ans.to_json(), ensure_ascii=False) if args.json else format_answer(ans))
@@ -139,12 +144,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from qa.api import default_index_dir
+    from qa.paths import default_index_dir
     from qa.store import read_manifest
 
     manifest = read_manifest(args.index or default_index_dir())
     print(json.dumps(manifest, ensure_ascii=False, indent=2))
     return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """`qa eval ...`: hand the arguments after `eval` to the evaluation harness (eval.cli.main)."""
+    from eval.cli import main as eval_main
+
+    return eval_main(args.eval_argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,9 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index files/folders (default: the bundled corpus), incrementally")
-    p.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt .md .html .pdf .docx)")
+    p.add_argument("paths", nargs="*", type=Path, help=f"files or folders ({supported_list()})")
     p.add_argument(
-        "--index", type=Path, default=None, help="index directory (default: qa.api.default_index_dir())"
+        "--index", type=Path, default=None, help=INDEX_HELP
     )
     p.add_argument(
         "--model",
@@ -175,20 +187,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with a cited span, or abstain")
     _add_query_options(p, None)
-    p.add_argument("--reader", choices=("rules", "baseline"), default="rules",
-                   help="answer reader (default: rules)")
+    p.add_argument("--reader", choices=reader_names(), default=DEFAULT_READER,
+                   help=f"answer reader (default: {DEFAULT_READER})")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("info", help="print the manifest of an index")
     p.add_argument("--index", type=Path, default=None)
     p.set_defaults(func=cmd_info)
 
-    try:
-        from eval.cli import add_parser as add_eval_parser
-    except ImportError:  # eval harness not installed alongside
-        add_eval_parser = None
-    if add_eval_parser is not None:
-        add_eval_parser(sub)
+    # `qa eval` is the evaluation harness's command (eval/): it parses the arguments after `eval` itself
+    # (`qa eval --help`), and eval.cli is imported only when the command runs.
+    p = sub.add_parser(
+        "eval", add_help=False, help="evaluate answers and retrieval on a gold set (JSONL or SQuAD/CMRC JSON)"
+    )
+    p.set_defaults(func=cmd_eval)
     return parser
 
 
@@ -204,7 +216,11 @@ def _quiet_model_loading() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "eval":
+        args.eval_argv = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     handler = _WarningHandler(level=logging.WARNING)
     log.addHandler(handler)
     if args.command in ("index", "search", "ask", "eval"):
@@ -214,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, OSError, ImportError, RuntimeError) as exc:
+    except QAError as exc:  # anything else is a bug: let it show its traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

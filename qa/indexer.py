@@ -12,9 +12,10 @@ from typing import Literal
 
 import numpy as np
 
-from embeddings.encoder import Encoder
-from embeddings.index import FaissIndex, VectorIndexConfig
+from embeddings.base import Encoder
 from qa.bm25 import BM25Config, BM25Index
+from qa.errors import InputError
+from qa.filetypes import supported_list
 from qa.passages import ChunkConfig, split_document
 from qa.store import (
     MANIFEST,
@@ -24,12 +25,15 @@ from qa.store import (
     corpus_hash,
     default_configs,
     load_index,
+    manifest_config,
     recover,
     text_hash,
     write_index,
     write_lock,
 )
 from qa.types import Document, Passage
+from qa.vectors.base import VectorIndexConfig, VectorStore
+from qa.vectors.factory import create_store
 
 log = logging.getLogger("qa")
 
@@ -75,9 +79,9 @@ def _chunk_fingerprint(config: ChunkConfig) -> str:
 def _check_target(target: Path) -> None:
     """Refuse to replace something that is not an index: a file, or a non-empty folder without a manifest."""
     if target.exists() and not target.is_dir():
-        raise ValueError(f"{target} is a file, not an index directory: choose another --index path")
+        raise InputError(f"{target} is a file, not an index directory: choose another --index path")
     if target.is_dir() and not (target / MANIFEST).exists() and any(target.iterdir()):
-        raise ValueError(
+        raise InputError(
             f"refusing to write an index into {target}: the folder is not empty and holds no index "
             f"({MANIFEST} is missing); choose a new or empty --index directory"
         )
@@ -91,6 +95,17 @@ def _previous(target: Path) -> StoredIndex | None:
     except IndexCorruptError as exc:
         log.warning("the existing index is unusable (%s); building it again from scratch", exc)
         return None
+
+
+def _updated_store(
+    prev: StoredIndex | None, same_model: bool, config: VectorIndexConfig, encoder: Encoder, target: Path
+) -> VectorStore | None:
+    """The previous index's vector store, to update in place, when it holds this model's vectors under the
+    same vector config; None when a new store must be built."""
+    if prev is None or not same_model or prev.vectors.dim != encoder.dim:
+        return None
+    saved = manifest_config(VectorIndexConfig, prev.manifest.get("config", {}).get("vector_index"), target)
+    return prev.vectors if saved == config else None
 
 
 def build_index(
@@ -111,12 +126,12 @@ def build_index(
     target = Path(target)
     dupes = sorted(i for i, n in Counter(d.doc_id for d in documents).items() if n > 1)
     if dupes:
-        raise ValueError(
+        raise InputError(
             f"two documents share the id {dupes[0]!r}; index them from separate --index dirs or rename one"
         )
     if not documents:
-        raise ValueError("nothing to index: no readable document was found in the given paths "
-                         "(supported: .txt .md .html .htm .pdf .docx)")
+        raise InputError("nothing to index: no readable document was found in the given paths "
+                         f"(supported: {supported_list()})")
     with write_lock(target, timeout_s=config.lock_timeout_s):
         recover(target, clean=True)
         _check_target(target)
@@ -130,11 +145,11 @@ def build_index(
 
         # Passages of previous documents, grouped, for the "add" mode and for unchanged documents.
         prev_passages: dict[str, list[tuple[Passage, str]]] = {}
-        prev_rows: dict[str, int] = {}
+        prev_by_hash: dict[str, str] = {}  # passage text hash -> the first previous passage id with it
         if prev is not None:
-            for row, (p, h) in enumerate(zip(prev.passages, prev.passage_hashes, strict=True)):
+            for p, h in zip(prev.passages, prev.passage_hashes, strict=True):
                 prev_passages.setdefault(p.doc_id, []).append((p, h))
-                prev_rows.setdefault(h, row)
+                prev_by_hash.setdefault(h, p.passage_id)
 
         new_docs = {d.doc_id: d for d in documents}
         if mode == "add":
@@ -142,12 +157,13 @@ def build_index(
         elif mode == "sync":
             keep_ids = set(new_docs)
         else:
-            raise ValueError(f"unknown update mode {mode!r}: use 'sync' or 'add'")
+            raise InputError(f"unknown update mode {mode!r}: use 'sync' or 'add'")
 
         infos: list[DocumentInfo] = []
         passages: list[Passage] = []
         hashes: list[str] = []
         added, changed = [], []
+        rewritten: list[str] = []  # documents whose passages were split anew (their vectors are upserted)
         for doc_id in sorted(keep_ids):
             doc = new_docs.get(doc_id)
             old = prev_docs.get(doc_id)
@@ -170,6 +186,7 @@ def build_index(
             else:
                 doc_passages = split_document(doc, config.chunk)
                 doc_hashes = [text_hash(p.text) for p in doc_passages]
+                rewritten.append(doc_id)
             infos.append(
                 DocumentInfo(
                     doc.doc_id, doc.title, doc.date, doc.source, dh, len(doc_passages), dict(doc.metadata)
@@ -190,18 +207,31 @@ def build_index(
             return BuildReport(target, len(infos), len(passages), 0, len(passages), (), (), (), False)
 
         # Vectors: reuse by passage-text hash when the model is the same, embed the rest once each.
-        old_vectors = prev.vectors.vectors() if (prev is not None and same_model) else None
-        need = sorted({h for h in hashes if old_vectors is None or h not in prev_rows})
+        reusable = prev_by_hash if (prev is not None and same_model) else {}
+        need = sorted({h for h in hashes if h not in reusable})
         text_of = {h: p.text for p, h in zip(passages, hashes, strict=True)}
         fresh = encoder.encode_passages([text_of[h] for h in need], show_progress=progress) if need else None
         fresh_row = {h: i for i, h in enumerate(need)}
-        matrix = np.empty((len(passages), encoder.dim), dtype=np.float32)
-        for i, h in enumerate(hashes):
-            if h in fresh_row:
-                matrix[i] = fresh[fresh_row[h]]  # type: ignore[index]
-            else:
-                matrix[i] = old_vectors[prev_rows[h]]  # type: ignore[index]
-        vectors = FaissIndex.build(matrix, config.vector_index)
+        vectors = _updated_store(prev, same_model, config.vector_index, encoder, target)
+        in_place = vectors is not None
+        if vectors is None:  # a new store: every passage goes in
+            vectors = create_store(config.vector_index, encoder.dim, encoder.fingerprint)
+        renew = set(rewritten) if in_place else keep_ids
+        upsert = [i for i, p in enumerate(passages) if p.doc_id in renew]
+        reused_hashes = sorted({hashes[i] for i in upsert if hashes[i] not in fresh_row})
+        reused = (
+            prev.vectors.fetch([reusable[h] for h in reused_hashes])
+            if prev is not None and reused_hashes
+            else np.zeros((0, encoder.dim), np.float32)
+        )
+        reused_row = {h: i for i, h in enumerate(reused_hashes)}
+        matrix = np.empty((len(upsert), encoder.dim), dtype=np.float32)
+        for j, i in enumerate(upsert):
+            h = hashes[i]
+            matrix[j] = fresh[fresh_row[h]] if h in fresh_row else reused[reused_row[h]]  # type: ignore[index]
+        if in_place:  # drop removed documents and the old passages of rewritten ones, then add the new
+            vectors.delete_documents(sorted(set(removed) | (set(rewritten) & set(prev_docs))))
+        vectors.upsert([passages[i] for i in upsert], matrix)
         bm25 = BM25Index.build([p.text for p in passages], config.bm25)
         configs = default_configs(
             config.vector_index, config.bm25, chunk=asdict(config.chunk), chunk_fingerprint=chunk_fp

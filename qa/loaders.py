@@ -41,29 +41,22 @@ from typing import Any
 
 import yaml
 
-from qa.cleaning import Format, clean, clean_title
+from qa.cleaning import clean, clean_title
+from qa.errors import InputError
+from qa.filetypes import BINARY_FORMATS, SUPPORTED_SUFFIXES, TEXT_FORMATS
 from qa.types import Document
 
 log = logging.getLogger("qa")
 
 Warn = Callable[[str], None]
 
-TEXT_FORMATS: Mapping[str, Format] = {
-    ".txt": "auto",
-    ".md": "auto",
-    ".markdown": "auto",
-    ".html": "html",
-    ".htm": "html",
-}
-BINARY_FORMATS: frozenset[str] = frozenset({".pdf", ".docx"})
-SUPPORTED_SUFFIXES: tuple[str, ...] = (*TEXT_FORMATS, *sorted(BINARY_FORMATS))
 DOCS_EXTRA_HINT = "pip install 'qa-corpus[docs]'"
 
 FRONT_MATTER_MAX_CHARS = 65536
 _DATE_KEYS = ("date", "published", "pubdate", "publish_date", "created")
 
 
-class IngestError(ValueError):
+class IngestError(InputError):
     """A path given to the loader cannot be used (missing, or not a supported file type)."""
 
 

@@ -1,4 +1,4 @@
-"""Cut cleaned documents into retrieval passages (exact slices of ``doc.text``) and text into sentences."""
+"""Cut cleaned documents into retrieval passages (exact slices of ``doc.text``)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.errors import InputError
+from qa.sentences import add_trimmed, split_sentences
 from qa.types import Document, Passage
 
-# A sentence ends after a run of 。！？!?；; plus any closing quotes/brackets, after an ellipsis that closes a
-# quotation, after "." + space in Latin text (not after a digit or capital: "838460. NEEQ", "U.S. Army"),
-# and at a line break.
-_SENTENCE_END_RE = re.compile(
-    r"[。！？!?；;]+[”’\"'」』）)\]》〉]*"
-    r"|…+[”’」』]+"
-    r"|(?<=[a-z%)\]\"'’”])\.(?=\s+[A-Z“\"‘(]|\s*$)"
-    r"|\n"
-)
 _CLAUSE_END_RE = re.compile(r"[，、,：:]+[”’\"'」』）)\]》〉]*")
 _PARAGRAPH_BREAK_RE = re.compile(r"\n[^\S\n]*\n\s*")
 # A paragraph that ends like this is a finished sentence, not a heading or a byline.
@@ -62,27 +55,15 @@ class ChunkConfig:
 
     def __post_init__(self) -> None:
         if self.max_chars < 1:
-            raise ValueError(f"ChunkConfig.max_chars must be at least 1, got {self.max_chars}")
+            raise InputError(f"ChunkConfig.max_chars must be at least 1, got {self.max_chars}")
         if not 1 <= self.target_chars <= self.max_chars:
-            raise ValueError(f"ChunkConfig.target_chars must be in [1, max_chars={self.max_chars}], "
+            raise InputError(f"ChunkConfig.target_chars must be in [1, max_chars={self.max_chars}], "
                              f"got {self.target_chars}")
         if not 0 <= self.min_chars <= self.target_chars:
-            raise ValueError(f"ChunkConfig.min_chars must be in [0, target_chars={self.target_chars}], "
+            raise InputError(f"ChunkConfig.min_chars must be in [0, target_chars={self.target_chars}], "
                              f"got {self.min_chars}")
         if self.heading_max_chars < 0 or self.credit_max_chars < 0:
-            raise ValueError("ChunkConfig.heading_max_chars and credit_max_chars must not be negative")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans ``(start, end)`` of `text`, in order, trimmed; end marks stay with their sentence."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        end = m.start() if m.group() == "\n" else m.end()
-        _add_trimmed(spans, text, start, end)
-        start = m.end()
-    _add_trimmed(spans, text, start, len(text))
-    return spans
+            raise InputError("ChunkConfig.heading_max_chars and credit_max_chars must not be negative")
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -90,9 +71,9 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _PARAGRAPH_BREAK_RE.finditer(text):
-        _add_trimmed(spans, text, start, m.start())
+        add_trimmed(spans, text, start, m.start())
         start = m.end()
-    _add_trimmed(spans, text, start, len(text))
+    add_trimmed(spans, text, start, len(text))
     return spans
 
 
@@ -188,9 +169,9 @@ def _split_at(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list
     spans: list[tuple[int, int]] = []
     pos = start
     for m in pattern.finditer(text, start, end):
-        _add_trimmed(spans, text, pos, m.end())
+        add_trimmed(spans, text, pos, m.end())
         pos = m.end()
-    _add_trimmed(spans, text, pos, end)
+    add_trimmed(spans, text, pos, end)
     return spans
 
 
@@ -204,11 +185,11 @@ def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
             back -= 1
         if back > floor:
             cut = back
-        _add_trimmed(spans, text, start, cut)
+        add_trimmed(spans, text, start, cut)
         start = cut
         while start < end and text[start].isspace():
             start += 1
-    _add_trimmed(spans, text, start, end)
+    add_trimmed(spans, text, start, end)
     return spans
 
 
@@ -254,12 +235,3 @@ def _pack(units: list[tuple[int, int]], glue: list[bool], config: ChunkConfig) -
         k = i
     pieces.reverse()
     return pieces
-
-
-def _add_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        spans.append((start, end))

@@ -1,4 +1,5 @@
-"""Dense (FAISS), sparse (BM25) and hybrid (reciprocal rank fusion) passage retrieval with filters."""
+"""Dense (the index's vector store), sparse (BM25) and hybrid (reciprocal rank fusion) passage retrieval
+with filters."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embeddings.encoder import Encoder
+from embeddings.base import Encoder
+from qa.errors import InputError, QAError
+from qa.filtering import RowFilter
 from qa.store import StoredIndex
 from qa.tokenize import tokenize
 from qa.types import MODES, Filters, Hit, Mode
 
 
-class ModelMismatchError(ValueError):
+class ModelMismatchError(QAError):
     """The index was built with another embedding model than the one given for querying."""
 
 
@@ -30,12 +33,12 @@ class RetrievalConfig:
 
 
 def check_question(question: object) -> str:
-    """A usable question string, or a ValueError a user can act on."""
+    """A usable question string, or an InputError a user can act on."""
     if not isinstance(question, str):
-        raise ValueError(f"the question must be text, got {type(question).__name__}")
+        raise InputError(f"the question must be text, got {type(question).__name__}")
     cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\t\n").strip()
     if not cleaned:
-        raise ValueError(
+        raise InputError(
             "the question is empty: type a question, e.g. 截至2022年9月，我国共有多少家“小巨人”企业？"
         )
     return cleaned
@@ -61,33 +64,25 @@ class Retriever:
         order = sorted(range(len(passages)), key=lambda i: passages[i].passage_id)
         self._pid_rank = np.empty(len(passages), dtype=np.int64)
         self._pid_rank[order] = np.arange(len(passages))
-        self._doc_rows: dict[str, list[int]] = {}
-        for i, p in enumerate(passages):
-            self._doc_rows.setdefault(p.doc_id, []).append(i)
+        self._row_of = {p.passage_id: i for i, p in enumerate(passages)}
+        self._filter = RowFilter([p.doc_id for p in passages], [p.date for p in passages])
 
     def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
-        """Row ids that pass the filters (None: no filter)."""
-        if filters is None or not filters.active:
-            return None
-        if filters.doc_ids is not None:
-            rows = [r for d in sorted(filters.doc_ids) for r in self._doc_rows.get(d, [])]
-        else:
-            rows = range(len(self.store.passages))
-        passages = self.store.passages
-        return np.asarray(sorted(r for r in rows if filters.accepts(passages[r])), dtype=np.int64)
+        """Row ids (positions in `store.passages`) that pass the filters (None: no filter)."""
+        return self._filter.rows(filters)
 
     def _order(self, rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Positions into rows/scores sorted by (-score, passage_id)."""
         return np.lexsort((self._pid_rank[rows], -scores))
 
     def _dense(
-        self, qvecs: np.ndarray, depth: int, allowed: np.ndarray | None
+        self, qvecs: np.ndarray, depth: int, filters: Filters | None
     ) -> list[tuple[np.ndarray, np.ndarray]]:
-        scores, ids = self.store.vectors.search(qvecs, depth, allowed)
+        """The vector store's hits (filtered inside the store) as (rows, float32 scores), best first."""
         out = []
-        for s, i in zip(scores, ids, strict=True):
-            keep = i >= 0
-            rows, vals = i[keep].astype(np.int64), s[keep].astype(np.float32)
+        for found in self.store.vectors.search_batch(qvecs, depth, filters):
+            rows = np.fromiter((self._row_of[pid] for pid, _ in found), dtype=np.int64, count=len(found))
+            vals = np.fromiter((score for _, score in found), dtype=np.float32, count=len(found))
             order = self._order(rows, vals)
             out.append((rows[order], vals[order]))
         return out
@@ -115,9 +110,9 @@ class Retriever:
     ) -> list[list[Hit]]:
         """Top-k hits for each question (fewer when the index or the filter holds fewer passages)."""
         if mode not in MODES:
-            raise ValueError(f"unknown retrieval mode {mode!r}: choose one of {', '.join(MODES)}")
+            raise InputError(f"unknown retrieval mode {mode!r}: choose one of {', '.join(MODES)}")
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
+            raise InputError(f"k must be a positive integer, got {k!r}")
         k = min(k, self.config.max_k)
         qs = [check_question(q)[: self.config.max_question_chars] for q in questions]
         if not qs:
@@ -127,7 +122,7 @@ class Retriever:
         if n == 0:
             return [[] for _ in qs]
         depth = min(max(k, self.config.fusion_depth) if mode == "hybrid" else k, n)
-        dense = self._dense(self.encoder.encode_queries(qs), depth, allowed) if mode != "bm25" else None
+        dense = self._dense(self.encoder.encode_queries(qs), depth, filters) if mode != "bm25" else None
         results: list[list[Hit]] = []
         for qi, q in enumerate(qs):
             sparse = self._bm25(q, depth, allowed) if mode != "dense" else None

@@ -1,55 +1,63 @@
-"""The index directory on disk: manifest, FAISS file, passages, BM25 arrays; atomic swap, lock, checks."""
+"""The index directory on disk: manifest, passages, documents, the vector store's files, BM25 arrays;
+written atomically under a writer lock, checked on load."""
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import errno
-import fcntl
 import hashlib
 import json
 import logging
-import os
 import shutil
-import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from embeddings.index import INDEX_FILE, FaissIndex, VectorIndexConfig
 from qa import __version__
+from qa.atomic import (
+    LockTimeoutError,
+    file_lock,
+    fsync_tree,
+    lock_path_for,
+    swap_in,
+    temp_sibling,
+)
+from qa.atomic import recover as recover_dir
 from qa.bm25 import BM25Config, BM25Index
+from qa.configs import ConfigMismatchError, config_from_dict
+from qa.errors import QAError, first_line
 from qa.types import Passage
+from qa.vectors.base import VectorIndexConfig, VectorStore
+from qa.vectors.factory import open_store
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.jsonl"
 METRIC = "inner_product"
-_TMP_TAG = ".tmp-"
-_OLD_TAG = ".old-"
 
 log = logging.getLogger("qa")
 
 
-class IndexError_(ValueError):
-    """Base class for index directory problems (named to avoid shadowing the builtin IndexError)."""
+class IndexDirError(QAError):
+    """Base class for index directory problems: each message names the directory or file and the fix."""
 
 
-class IndexNotFoundError(IndexError_):
+class IndexNotFoundError(IndexDirError):
     """No index at the given directory."""
 
 
-class IndexCorruptError(IndexError_):
-    """A file of the index is missing, truncated or does not match the manifest."""
+class IndexCorruptError(IndexDirError):
+    """A file of the index is missing, truncated or does not match the manifest (or this version)."""
 
 
-class IndexLockedError(IndexError_):
+class IndexLockedError(IndexDirError):
     """Another process is writing this index."""
+
+
+class IndexWriteError(IndexDirError, OSError):
+    """The file system refused a write (disk full, read-only, permissions); the previous index is intact."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class StoredIndex:
     documents: tuple[DocumentInfo, ...]
     passages: tuple[Passage, ...]
     passage_hashes: tuple[str, ...]
-    vectors: FaissIndex
+    vectors: VectorStore
     bm25: BM25Index
 
     @property
@@ -119,7 +127,7 @@ def write_index(
     documents: Sequence[DocumentInfo],
     passages: Sequence[Passage],
     passage_hashes: Sequence[str],
-    vectors: FaissIndex,
+    vectors: VectorStore,
     bm25: BM25Index,
     model_id: str,
     model_fingerprint: str,
@@ -127,9 +135,12 @@ def write_index(
 ) -> None:
     """Write a complete index into a temporary sibling of `target`, then swap it in atomically."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}{_TMP_TAG}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_sibling(target)
+        tmp.mkdir()
+    except OSError as exc:
+        raise _write_error(target, exc) from exc
     try:
         with (tmp / PASSAGES).open("w", encoding="utf-8") as f:
             for p, h in zip(passages, passage_hashes, strict=True):
@@ -137,9 +148,9 @@ def write_index(
         with (tmp / DOCUMENTS).open("w", encoding="utf-8") as f:
             for d in documents:
                 f.write(json.dumps(d.to_json(), ensure_ascii=False) + "\n")
-        vectors.save(tmp / INDEX_FILE)
+        vector_files = vectors.save(tmp)
         bm25.save(tmp)
-        files = [tmp / PASSAGES, tmp / DOCUMENTS, tmp / INDEX_FILE, *BM25Index.files(tmp)]
+        files = [tmp / PASSAGES, tmp / DOCUMENTS, *vector_files, *BM25Index.files(tmp)]
         manifest = {
             "format_version": FORMAT_VERSION,
             "package": "qa-corpus",
@@ -149,7 +160,7 @@ def write_index(
             "dimension": vectors.dim,
             "metric": METRIC,
             "vector_index": vectors.kind,
-            "counts": {"documents": len(documents), "passages": len(passages), "vectors": len(vectors)},
+            "counts": {"documents": len(documents), "passages": len(passages), "vectors": vectors.count()},
             "corpus_hash": corpus_hash(documents),
             "config": dict(configs),
             "files": {
@@ -158,116 +169,57 @@ def write_index(
             },
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         swap_in(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, QAError):
+            raise _write_error(target, exc) from exc
         raise
 
 
-def _fsync_tree(root: Path) -> None:
-    for path in sorted(root.rglob("*"), reverse=True):
-        with contextlib.suppress(OSError):
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+def _write_error(target: Path, exc: OSError) -> IndexWriteError:
+    return IndexWriteError(f"cannot write the index at {target} ({exc}); the previous index is unchanged")
 
 
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically exchange two directories with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    fn = getattr(libc, "renameat2", None)
-    if fn is None:
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if rc == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def swap_in(new: Path, target: Path) -> None:
-    """Make `new` the index at `target`; at every instant `target` is the old or the new complete index.
-
-    With renameat2 the two directories are exchanged atomically. Elsewhere the old one is renamed aside
-    first; if the process dies between the two renames, `recover()` restores it on the next open/build.
-    """
-    if not target.exists():
-        os.replace(new, target)
-    elif _exchange(new, target):
-        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old index
-    else:
-        old = target.parent / f".{target.name}{_OLD_TAG}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        os.replace(target, old)
-        os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+def _complete(directory: Path) -> bool:
+    return (directory / MANIFEST).is_file()
 
 
 def recover(target: Path, *, clean: bool = True) -> None:
     """Restore an index renamed aside by an interrupted swap; with `clean` (writers, under the lock)
     also delete stale temporary siblings left by killed builds."""
-    parent = target.parent
-    if not parent.is_dir():
-        return
-    olds = sorted(parent.glob(f".{target.name}{_OLD_TAG}*"), key=lambda p: p.stat().st_mtime)
-    if not target.exists() and olds:
-        newest = olds.pop()
-        if (newest / MANIFEST).is_file():
-            os.replace(newest, target)
+    try:
+        if recover_dir(target, complete=_complete, clean=clean):
             log.warning("restored the previous index at %s after an interrupted update", target)
-    if not clean:
-        return
-    for stale in [*olds, *parent.glob(f".{target.name}{_TMP_TAG}*")]:
-        shutil.rmtree(stale, ignore_errors=True)
+    except OSError as exc:
+        if clean:
+            raise _write_error(target, exc) from exc
+        raise IndexDirError(f"cannot restore the index at {target} ({exc})") from exc
 
 
 @contextlib.contextmanager
 def write_lock(target: Path, *, timeout_s: float = 600.0) -> Iterator[None]:
     """Exclusive lock for writers of one index (a `.NAME.lock` file beside it); waits up to timeout_s."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = target.parent / f".{target.name}.lock"
-    with lock_path.open("a+") as fh:
-        deadline = time.monotonic() + timeout_s
-        warned = False
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"another process is updating the index at {target}; try again when it has finished"
-                    ) from None
-                if not warned:
-                    log.warning("waiting for another process that is updating %s ...", target)
-                    warned = True
-                time.sleep(0.1)
-        try:
+
+    def waiting() -> None:
+        log.warning("waiting for another process that is updating %s ...", target)
+
+    held = False
+    try:
+        with file_lock(lock_path_for(target), timeout_s=timeout_s, on_wait=waiting):
+            held = True
             yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    except LockTimeoutError:
+        if held:
+            raise
+        raise IndexLockedError(
+            f"another process is updating the index at {target}; try again when it has finished"
+        ) from None
+    except OSError as exc:
+        if held or isinstance(exc, QAError):
+            raise
+        raise _write_error(target, exc) from exc
 
 
 # ---------------------------------------------------------------- reading
@@ -300,6 +252,8 @@ def read_manifest(target: Path) -> dict[str, Any]:
                 raise ValueError(f"missing field {key!r}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise IndexCorruptError(f"{path} is damaged ({exc}); {_reindex_hint(target)}") from None
+    except OSError as exc:
+        raise IndexDirError(f"cannot read {path} ({exc})") from None
     if manifest["format_version"] != FORMAT_VERSION:
         raise IndexCorruptError(
             f"{target} has index format {manifest['format_version']}, this version reads {FORMAT_VERSION}; "
@@ -371,12 +325,20 @@ def _load_once(target: Path, *, checksums: bool) -> StoredIndex:
             f"{path.parent} has an unreadable passages/documents file ({exc}); {_reindex_hint(target)}"
         ) from None
     cfg = manifest.get("config", {})
-    try:
-        vectors = FaissIndex.load(target / INDEX_FILE, VectorIndexConfig(**cfg.get("vector_index", {})))
-    except Exception as exc:  # FAISS raises RuntimeError with C++ text
+    if not isinstance(cfg, Mapping):
         raise IndexCorruptError(
-            f"{target / INDEX_FILE} cannot be read ({str(exc).splitlines()[0][:200]}); "
-            f"{_reindex_hint(target)}"
+            f"{target / MANIFEST} is damaged (config is not an object); {_reindex_hint(target)}"
+        )
+    vector_config = manifest_config(VectorIndexConfig, cfg.get("vector_index"), target)
+    try:
+        vectors = open_store(
+            target, vector_config, passages=passages, fingerprint=str(manifest["model"]["fingerprint"])
+        )
+    except QAError as exc:  # the backend names its file and what is wrong
+        raise IndexCorruptError(f"{exc}; {_reindex_hint(target)}") from None
+    except Exception as exc:
+        raise IndexCorruptError(
+            f"the vectors of {target} cannot be read ({first_line(exc)}); {_reindex_hint(target)}"
         ) from None
     try:
         bm25 = BM25Index.load(target)
@@ -386,17 +348,17 @@ def _load_once(target: Path, *, checksums: bool) -> StoredIndex:
         ) from None
     counts = manifest["counts"]
     if not (
-        len(passages) == counts["passages"] == len(vectors) == bm25.n_docs
+        len(passages) == counts["passages"] == vectors.count() == bm25.n_docs
         and len(documents) == counts["documents"]
     ):
         raise IndexCorruptError(
             f"{target} is inconsistent: manifest counts {counts}, found {len(passages)} passages, "
-            f"{len(vectors)} vectors, {bm25.n_docs} BM25 rows, {len(documents)} documents; "
+            f"{vectors.count()} vectors, {bm25.n_docs} BM25 rows, {len(documents)} documents; "
             f"{_reindex_hint(target)}"
         )
     if vectors.dim != manifest["dimension"]:
         raise IndexCorruptError(
-            f"{target / INDEX_FILE} has dimension {vectors.dim}, manifest says "
+            f"{target}'s vectors have dimension {vectors.dim}, the manifest says "
             f"{manifest['dimension']}; {_reindex_hint(target)}"
         )
     return StoredIndex(manifest, tuple(documents), tuple(passages), tuple(hashes), vectors, bm25)
@@ -404,3 +366,13 @@ def _load_once(target: Path, *, checksums: bool) -> StoredIndex:
 
 def default_configs(vector_index: VectorIndexConfig, bm25: BM25Config, **others: Any) -> dict[str, Any]:
     return {"vector_index": asdict(vector_index), "bm25": asdict(bm25), **others}
+
+
+def manifest_config(cls: type[Any], data: Any, target: Path) -> Any:
+    """A config dataclass rebuilt from the manifest of the index at `target`; a config written by another
+    version (renamed or unknown fields) is an IndexCorruptError that says to re-index."""
+    try:
+        hint = f"the index was built by another version; {_reindex_hint(target)}"
+        return config_from_dict(cls, data, hint=hint)
+    except ConfigMismatchError as exc:
+        raise IndexCorruptError(f"{target / MANIFEST}: {exc}") from None

@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from qa.errors import MissingDependencyError
+
 # A token must contain a letter, digit or CJK ideograph; pure punctuation/space tokens are dropped.
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -113,8 +115,8 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
-class JiebaUnavailableError(ImportError):
-    """jieba is needed for Chinese tokenization."""
+class JiebaUnavailableError(MissingDependencyError):
+    """jieba is needed for Chinese tokenization (and the entity spans built on it)."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -134,6 +136,17 @@ def jieba_tokenizer() -> Any:
 def normalize(text: str) -> str:
     """NFKC (full-width → half-width) and case folding, so 'ＡＢＣ１２' matches 'abc12'."""
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+@functools.lru_cache(maxsize=65536)
+def _norm_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).casefold()
+    return folded if len(folded) == 1 else ch.casefold()[:1] or ch
+
+
+def normalize_same_length(text: str) -> str:
+    """NFKC + casefold character by character, so offsets in the result are offsets in ``text``."""
+    return "".join(_norm_char(ch) for ch in text)
 
 
 def tokenize(text: str, *, stopwords: frozenset[str] = STOPWORDS) -> list[str]:

@@ -19,6 +19,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.errors import InputError, MissingDependencyError, QAError
+from qa.filetypes import SUPPORTED_SUFFIXES
+from qa.readers.factory import DEFAULT_READER, reader_names
 from qa.types import MODES, Alternative, Answer, Citation, Filters, Hit
 
 if TYPE_CHECKING:
@@ -31,7 +34,7 @@ log = logging.getLogger("qa")
 
 ABSTAIN_TEXT = "The corpus does not answer this question."
 ABSTAIN_TEXT_ZH = "语料库中没有这个问题的答案。"
-UPLOAD_TYPES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+UPLOAD_TYPES: tuple[str, ...] = SUPPORTED_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -215,8 +218,9 @@ def render_pending() -> str:
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def parse_date(text: str | None, label: str) -> str | None:
-    """A validated YYYY-MM-DD string, None when blank, or a ValueError that says what to type."""
+def parse_date_field(text: str | None, label: str) -> str | None:
+    """A date settings field as a validated YYYY-MM-DD string, None when blank, or an InputError that
+    says what to type."""
     value = (text or "").strip()
     if not value:
         return None
@@ -225,7 +229,7 @@ def parse_date(text: str | None, label: str) -> str | None:
             raise ValueError(value)
         date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{label} must be a date written YYYY-MM-DD (e.g. 2022-09-30), "
+        raise InputError(f"{label} must be a date written YYYY-MM-DD (e.g. 2022-09-30), "
                          f"got {value!r}") from None
     return value
 
@@ -234,18 +238,28 @@ def parse_filters(
     doc_ids: Sequence[str] | None, date_from: str | None, date_to: str | None
 ) -> Filters | None:
     """Settings panel values → Filters (None when nothing restricts retrieval)."""
-    start = parse_date(date_from, "'Date from'")
-    end = parse_date(date_to, "'Date to'")
+    start = parse_date_field(date_from, "'Date from'")
+    end = parse_date_field(date_to, "'Date to'")
     if start and end and start > end:
-        raise ValueError(f"'Date from' ({start}) is after 'Date to' ({end}): swap them or clear one")
+        raise InputError(f"'Date from' ({start}) is after 'Date to' ({end}): swap them or clear one")
     filters = Filters(doc_ids=frozenset(doc_ids) if doc_ids else None, date_from=start, date_to=end)
     return filters if filters.active else None
+
+
+def parse_reader(name: str | None) -> str | None:
+    """A reader name from the settings (None or blank: the served default), or an InputError naming them."""
+    value = (name or "").strip()
+    if not value:
+        return None
+    if value not in reader_names():
+        raise InputError(f"unknown reader {name!r}: use one of {', '.join(reader_names())}")
+    return value
 
 
 def parse_mode(mode: str | None, default: str = "hybrid") -> str:
     value = (mode or default).strip().lower()
     if value not in MODES:
-        raise ValueError(f"unknown retrieval mode {mode!r}: use one of {', '.join(MODES)}")
+        raise InputError(f"unknown retrieval mode {mode!r}: use one of {', '.join(MODES)}")
     return value
 
 
@@ -301,15 +315,16 @@ def render_upload_report(added: Sequence[str], changed: Sequence[str], problems:
 # ---------------------------------------------------------------- the shared QA service
 
 
-class IndexNotReadyError(RuntimeError):
+class IndexNotReadyError(QAError):
     """The index is still being built or loaded in the background."""
 
 
 class QAService:
     """The one QA object shared by every session; it may still be building/loading in a background thread."""
 
-    def __init__(self, qa: QA | None = None, *, description: str = "") -> None:
+    def __init__(self, qa: QA | None = None, *, description: str = "", reader: str = DEFAULT_READER) -> None:
         self._qa = qa
+        self.default_reader = reader  # chosen at start (`app.py --reader`); a session may pick another
         self._error: str | None = None
         self._description = description
         self._started = time.monotonic()
@@ -319,9 +334,10 @@ class QAService:
             self._done.set()
 
     @classmethod
-    def in_background(cls, loader: Callable[[], QA], description: str) -> QAService:
+    def in_background(cls, loader: Callable[[], QA], description: str,
+                      reader: str = DEFAULT_READER) -> QAService:
         """Run `loader` (build or open an index) in a daemon thread; the UI serves meanwhile."""
-        service = cls(description=description)
+        service = cls(description=description, reader=reader)
         threading.Thread(target=service._load, args=(loader,), name="qa-index-loader", daemon=True).start()
         return service
 
@@ -387,56 +403,72 @@ class QAService:
         )
 
 
-def start_service(index_dir: str | Path | None = None, *, model: str | None = None) -> QAService:
+def start_service(index_dir: str | Path | None = None, *, model: str | None = None,
+                  reader: str = DEFAULT_READER) -> QAService:
     """Open `index_dir` (must exist), or the default index, building it from the bundled corpus if absent.
 
     Loading happens in the background so the page comes up at once and shows progress in its status line.
+    `reader` is the answer reader by name (``qa.readers.reader_names()``); a session can pick another one.
     """
-    from qa.api import QA, default_index_dir
+    from qa.api import QA
+    from qa.paths import default_index_dir
     from qa.store import MANIFEST, read_manifest
+
+    reader = parse_reader(reader) or DEFAULT_READER
 
     if index_dir is not None:
         target = Path(index_dir).expanduser()
         if not target.is_dir():
-            raise ValueError(
+            raise InputError(
                 f"no index directory at {target}: build one with `qa index PATHS --index {target}`"
             )
         read_manifest(target)  # raises a clear error when it is not an index
-        return QAService.in_background(lambda: QA.open(target, model=model), f"Loading the index at {target}")
+        return QAService.in_background(lambda: QA.open(target, model=model, reader=reader),
+                                       f"Loading the index at {target}", reader)
     target = default_index_dir()
     if (target / MANIFEST).exists():
-        return QAService.in_background(lambda: QA.open(target, model=model), f"Loading the index at {target}")
+        return QAService.in_background(lambda: QA.open(target, model=model, reader=reader),
+                                       f"Loading the index at {target}", reader)
     return QAService.in_background(
-        lambda: QA.build(None, target, model=model, progress=True),
+        lambda: QA.build(None, target, model=model, progress=True, reader=reader),
         f"Building the index of the bundled corpus at {target} (first start only; embedding on CPU)",
+        reader,
     )
 
 
 # ---------------------------------------------------------------- handlers (no gradio types needed)
 
 
+def _as_int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise InputError(f"k must be a whole number between 1 and 100, got {value!r}") from None
+
+
 def ask_json(service: QAService, question: str, mode: str = "hybrid", k: int | None = None,
              doc_ids: Sequence[str] | None = None, date_from: str | None = None,
-             date_to: str | None = None) -> dict[str, Any]:
+             date_to: str | None = None, reader: str | None = None) -> dict[str, Any]:
     """The `/ask` endpoint: the same object as `qa ask --json` (`Answer.to_json()`)."""
     filters = parse_filters(doc_ids, date_from, date_to)
-    if k is not None and not 1 <= int(k) <= 100:
-        raise ValueError(f"k must be between 1 and 100, got {k}")
+    if k is not None and not 1 <= _as_int(k) <= 100:
+        raise InputError(f"k must be between 1 and 100, got {k}")
     answer = service.get().ask(question, k=int(k) if k is not None else None, mode=parse_mode(mode),
-                               filters=filters)
+                               filters=filters, reader=parse_reader(reader))
     return answer.to_json()
 
 
 def answer_html(service: QAService, question: str, mode: str, k: int | float | None,
                 doc_ids: Sequence[str] | None, date_from: str | None, date_to: str | None,
-                config: UIConfig = UIConfig()) -> str:
+                config: UIConfig = UIConfig(), reader: str | None = None) -> str:
     """The chat reply for one question: a rendered answer, or an escaped error message (never a traceback)."""
     try:
         filters = parse_filters(doc_ids, date_from, date_to)
         mode_ = parse_mode(mode, config.default_mode)
-        answer = service.get().ask(question, k=int(k) if k else None, mode=mode_, filters=filters)
+        answer = service.get().ask(question, k=int(k) if k else None, mode=mode_, filters=filters,
+                                   reader=parse_reader(reader))
         return render_answer(answer, config)
-    except (ValueError, IndexNotReadyError) as exc:
+    except QAError as exc:
         return render_error(str(exc))
     except Exception as exc:
         log.exception("question failed: %r", question)
@@ -460,14 +492,14 @@ def add_files(service: QAService, paths: Sequence[str | Path], config: UIConfig 
                 notify(0.3 * i / len(accepted), f"Reading {path.name}")
                 try:
                     documents.extend(load_documents([path], on_warning=problems.append))
-                except (ValueError, OSError, ImportError) as exc:
+                except QAError as exc:
                     problems.append(f"{path.name}: {exc}")
             if not documents:
                 return render_upload_report([], [], [*problems, "none of the files contained readable text"])
             notify(0.3, f"Embedding {len(documents)} document(s)")
             report = qa.add_documents(documents, progress=True)
             notify(1.0, "Done")
-    except (ValueError, OSError, RuntimeError, ImportError) as exc:
+    except QAError as exc:
         log.warning("upload failed: %s", exc)
         return render_upload_report([], [], problems, error=str(exc))
     except Exception as exc:
@@ -503,7 +535,7 @@ def build_app(service: QAService, config: UIConfig = UIConfig()) -> gr.Blocks:
     try:
         import gradio as gr
     except ImportError as exc:  # pragma: no cover - gradio is a dependency
-        raise ImportError("the UI needs gradio: pip install 'gradio>=5'") from exc
+        raise MissingDependencyError("the UI needs gradio: pip install 'gradio>=5'") from exc
 
     def current_choices() -> list[tuple[str, str]]:
         return doc_choices(service.get().documents) if service.ready else []
@@ -540,6 +572,8 @@ def build_app(service: QAService, config: UIConfig = UIConfig()) -> gr.Blocks:
                                 elem_id="qa-mode")
                 k = gr.Slider(1, config.max_k, value=config.default_k, step=1, label="Passages (k)",
                               elem_id="qa-k")
+                reader = gr.Radio(list(reader_names()), value=service.default_reader, label="Reader",
+                                  elem_id="qa-reader")
             docs = gr.Dropdown(choices=current_choices(), value=[], multiselect=True,
                                label="Only these documents", info="empty = all documents", elem_id="qa-docs")
             with gr.Row():
@@ -558,18 +592,18 @@ def build_app(service: QAService, config: UIConfig = UIConfig()) -> gr.Blocks:
 
         # ---- events
         def on_ask(q: str, hist: list[dict[str, str]], mode_v: str, k_v: float, docs_v: list[str] | None,
-                   from_v: str, to_v: str) -> Iterator[tuple[Any, Any, Any]]:
+                   from_v: str, to_v: str, reader_v: str) -> Iterator[tuple[Any, Any, Any]]:
             text = (q or "").strip()
             if not text:
                 yield hist, hist, gr.update()
                 return
             hist = [*hist, {"role": "user", "content": render_question(text)}]
             yield [*hist, {"role": "assistant", "content": render_pending()}], hist, ""
-            reply = answer_html(service, text, mode_v, k_v, docs_v, from_v, to_v, config)
+            reply = answer_html(service, text, mode_v, k_v, docs_v, from_v, to_v, config, reader_v)
             hist = [*hist, {"role": "assistant", "content": reply}]
             yield hist, hist, ""
 
-        ask_inputs = [question, history, mode, k, docs, date_from, date_to]
+        ask_inputs = [question, history, mode, k, docs, date_from, date_to, reader]
         for trigger in (question.submit, ask_btn.click):
             trigger(on_ask, inputs=ask_inputs, outputs=[chat, history, question], api_visibility="private")
         clear_btn.click(lambda: ([], []), outputs=[chat, history], api_visibility="private")
@@ -591,11 +625,12 @@ def build_app(service: QAService, config: UIConfig = UIConfig()) -> gr.Blocks:
 
         # ---- API
         def ask(question: str, mode: str = "hybrid", k: int | None = None, doc_ids: list[str] | None = None,
-                date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+                date_from: str | None = None, date_to: str | None = None,
+                reader: str | None = None) -> dict[str, Any]:
             """Answer a question over the served index; returns the `qa ask --json` object."""
             try:
-                return ask_json(service, question, mode, k, doc_ids, date_from, date_to)
-            except (ValueError, IndexNotReadyError) as exc:
+                return ask_json(service, question, mode, k, doc_ids, date_from, date_to, reader)
+            except QAError as exc:
                 raise gr.Error(str(exc)) from exc
 
         def status_api() -> dict[str, Any]:

@@ -40,7 +40,8 @@ author: "<img src=x onerror=window.__pwned=5>"
 # hostile document, built from a Document record so the loader's HTML cleaning cannot defuse the markup.
 _BUILD_SCRIPT = """
 import sys
-from qa.api import QA, bundled_corpus
+from qa.api import QA
+from qa.paths import bundled_corpus
 from qa.loaders import load_documents
 from qa.types import Document
 

@@ -1,4 +1,4 @@
-"""Encoders: the torch-free FakeEncoder, load_encoder, and SentenceTransformerEncoder on a local model."""
+"""Encoders: the torch-free FakeEncoder, load_encoder (factory), and SentenceTransformerEncoder on a local model."""
 
 from __future__ import annotations
 
@@ -9,14 +9,9 @@ import numpy as np
 import pytest
 
 from embeddings import encoder as encoder_mod
-from embeddings.encoder import (
-    FP32_MODEL,
-    Encoder,
-    EncoderError,
-    FakeEncoder,
-    SentenceTransformerEncoder,
-    load_encoder,
-)
+from embeddings.base import FP32_MODEL, Encoder, EncoderError
+from embeddings.encoder import FakeEncoder, SentenceTransformerEncoder
+from embeddings.factory import load_encoder
 
 
 def _assert_unit_rows(x: np.ndarray, n: int, dim: int) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import DEFAULT_MODEL, FP32_MODEL, INT8_MODEL, EncoderError, load_encoder
+from embeddings.base import DEFAULT_MODEL, FP32_MODEL, INT8_MODEL, EncoderError
+from embeddings.factory import load_encoder
 
 pytestmark = pytest.mark.slow  # exports the model once (~1 min) and loads fp32 torch beside it
 

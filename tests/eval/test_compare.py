@@ -79,10 +79,18 @@ def test_retrieval_only_runs_compare_hits_within_k():
     assert comp.metrics_a["exact_match"] is None and "exact_match" not in format_comparison(comp)
 
 
-def _write_runs(path, records):
+def _write_runs(path, records, meta=None):
+    """A runs file as `qa eval --runs` writes it; without ``meta``, as files written before the metadata line."""
+    head = json.dumps({"meta": meta}, ensure_ascii=False) + "\n" if meta is not None else ""
     path.write_text(
-        "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+        head + "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
     )
+
+
+def _meta(name, model="m", **config):
+    config = {"max_passages": 5, "min_confidence": 0.3, **config}
+    reader = {"name": name, "max_passages": config["max_passages"], "config": config}
+    return {"index": "/i", "model": model, "reader": reader, "gold": {"questions": 5}}
 
 
 def test_split_spec():
@@ -99,6 +107,46 @@ def test_compare_files_selects_modes(tmp_path):
     assert len(comp.changed) == 3
     with pytest.raises(RunsFormatError, match="no records for mode 'hybrid'"):
         compare_files(f"{both}:hybrid", f"{both}:bm25")
+
+
+def test_compare_shows_runs_made_with_different_readers(tmp_path, capsys):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    _write_runs(a, A, _meta("rules"))
+    _write_runs(b, B, _meta("baseline", max_passages=3, min_confidence=0.5, window=2))
+    comp = compare_files(str(a), str(b))
+    assert comp.meta_a["reader"]["name"] == "rules" and comp.meta_b["reader"]["name"] == "baseline"
+    text = format_comparison(comp)
+    assert "reader: A = rules (max_passages 5); B = baseline (max_passages 3)" in text
+    assert (
+        "reader config differs in 3 fields: max_passages: 5 -> 3, min_confidence: 0.3 -> 0.5, window: None -> 2"
+        in text
+    )
+    assert "model:" not in text  # same model: not mentioned
+    assert main(["--compare", str(a), str(b)]) == 0
+    assert "B = baseline (max_passages 3)" in capsys.readouterr().out
+
+
+def test_compare_same_reader_different_model(tmp_path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    _write_runs(a, A, _meta("rules", model="e5-int8"))
+    _write_runs(b, B, _meta("rules", model="e5-fp32"))
+    text = format_comparison(compare_files(str(a), str(b)))
+    assert "reader: rules (max_passages 5), the same in A and B" in text
+    assert "config differs" not in text and "model: A = e5-int8; B = e5-fp32" in text
+
+
+def test_compare_runs_files_without_metadata(tmp_path):
+    old, new, retrieval = tmp_path / "old.jsonl", tmp_path / "new.jsonl", tmp_path / "r.jsonl"
+    _write_runs(old, A)
+    _write_runs(new, B, _meta("rules"))
+    _write_runs(retrieval, B, {**_meta("rules"), "reader": None})
+    comp = compare_files(str(old), str(new))
+    assert comp.meta_a is None and len(comp.changed) == 3  # an old file still loads and compares
+    text = format_comparison(comp)
+    assert "reader: A = not recorded (older runs file); B = rules (max_passages 5)" in text
+    both_old = format_comparison(compare_files(str(old), str(old)))
+    assert "reader: A = not recorded (older runs file); B = not recorded (older runs file)" in both_old
+    assert "B = none (retrieval only)" in format_comparison(compare_files(str(new), str(retrieval)))
 
 
 def test_cli_compare(tmp_path, capsys):

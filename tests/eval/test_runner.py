@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import pytest
 
 from eval.cli import main
 from eval.gold import GoldQuestion, load_gold
 from eval.report import render_markdown, worst_failures, write_report
-from eval.runner import RunsFormatError, evaluate, load_runs, summarize, write_runs
+from eval.runner import RunsFormatError, evaluate, load_runs, reader_info, summarize, write_runs
 from qa.types import Answer, Hit, Passage
 
 PASSAGES = [
@@ -20,13 +22,37 @@ PASSAGES = [
 ]
 
 
-class FakeQA:
-    """Retrieves passages sharing characters with the question; answers from a fixed table."""
+@dataclass(frozen=True)
+class FakeReaderConfig:
+    max_passages: int = 3
+    min_confidence: float = 0.25
+    stop_words: tuple[str, ...] = ("了", "的")
 
-    def __init__(self, answers: dict[str, tuple[str | None, float]]) -> None:
+    def to_dict(self) -> dict:
+        return {**asdict(self), "stop_words": list(self.stop_words)}  # JSON-ready, as the Reader contract says
+
+
+class FakeReader:
+    """Just what the harness reads off a reader: name, max_passages, config.to_dict()."""
+
+    def __init__(self, name: str = "fake", config: FakeReaderConfig = FakeReaderConfig()) -> None:
+        self.name = name
+        self.config = config
+        self.max_passages = config.max_passages
+
+
+class FakeQA:
+    """Retrieves passages sharing characters with the question; answers from a fixed table, in batches only."""
+
+    index_dir = Path("/fake/index")
+    model_id = "fake-model"
+
+    def __init__(self, answers: dict[str, tuple[str | None, float]], reader: FakeReader | None = None) -> None:
         self.answers = answers
+        self.reader = reader or FakeReader()
         self.retrieve_calls: list[tuple[str, int, str]] = []
-        self.read_sizes: list[int] = []
+        self.batch_retrieve_sizes: list[int] = []
+        self.read_batches: list[list[int]] = []  # one list per read_batch call: the hits per question
 
     def retrieve(self, question: str, k: int = 5, mode: str = "hybrid", filters=None) -> list[Hit]:
         self.retrieve_calls.append((question, k, mode))
@@ -38,10 +64,18 @@ class FakeQA:
             scored = scored[::-1]
         return [Hit(p, float(-s), rank) for rank, (s, _, p) in enumerate(scored[:k], start=1)]
 
-    def read(self, question: str, hits: Sequence[Hit]) -> Answer:
-        self.read_sizes.append(len(hits))
-        text, conf = self.answers.get(question, (None, 0.0))
-        return Answer(question=question, text=text, confidence=conf, supporting_sentence=None)
+    def retrieve_batch(self, questions: Sequence[str], k: int = 5, mode: str = "hybrid", filters=None):
+        self.batch_retrieve_sizes.append(len(questions))
+        return [self.retrieve(q, k=k, mode=mode) for q in questions]
+
+    def read_batch(self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]]) -> list[Answer]:
+        assert not isinstance(questions, str) and len(questions) == len(hits_batch)
+        self.read_batches.append([len(h) for h in hits_batch])
+        return [
+            Answer(question=q, text=self.answers.get(q, (None, 0.0))[0],
+                   confidence=self.answers.get(q, (None, 0.0))[1], supporting_sentence=None)
+            for q in questions
+        ]
 
 
 GOLD = (
@@ -66,7 +100,7 @@ def test_evaluate_scores_each_question():
     # one untimed warm-up ask, then max(20, k) passages per question; the reader sees the top k only
     assert [c[0] for c in qa.retrieve_calls] == [GOLD[0].question] + [q.question for q in GOLD]
     assert [c[1:] for c in qa.retrieve_calls] == [(20, "dense")] * 6
-    assert qa.read_sizes == [2] * 6
+    assert qa.read_batches == [[2]] * 6 and qa.batch_retrieve_sizes == []  # read_batch, one question each
     r1, r2, r3, r4, r5 = result.records
     assert (r1.prediction, r1.em, r1.f1, r1.hit_rank) == ("北京市", 0.0, pytest.approx(0.8), 1)
     assert (r2.prediction, r2.em, r2.f1, r2.hit_rank) == (None, 0.0, 0.0, None)
@@ -94,7 +128,7 @@ def test_match_doc_id_false_ignores_gold_docs():
 def test_retrieval_only_skips_reader():
     qa = FakeQA(ANSWERS)
     result = evaluate(qa, GOLD, mode="bm25", k=5, reader=False, progress=False, warmup=False)
-    assert qa.read_sizes == [] and len(qa.retrieve_calls) == 5
+    assert qa.read_batches == [] and len(qa.retrieve_calls) == 5
     assert all(result.metrics[k] is None for k in ("exact_match", "f1", "no_answer_accuracy"))
     assert result.metrics["recall@20"] == 0.5
     assert all(r.em is None and r.prediction is None and r.confidence is None for r in result.records)
@@ -126,8 +160,26 @@ def test_runs_roundtrip_and_summarize(tmp_path):
     ):
         assert key in lines[0]
     back = load_runs(path)
-    assert back[:5] == list(results[0].records)
-    assert summarize(back[:5]) == dict(results[0].metrics)
+    assert back.meta is None  # written without metadata, like runs files from before it existed
+    assert list(back.records[:5]) == list(results[0].records)
+    assert summarize(back.records[:5]) == dict(results[0].metrics)
+
+
+def test_runs_file_starts_with_the_run_metadata(tmp_path):
+    qa = FakeQA(ANSWERS)
+    results = [evaluate(qa, GOLD, mode="dense", k=2, progress=False)]
+    meta = {"index": "/i", "model": "m", "reader": reader_info(qa.reader), "gold": {"questions": 5}}
+    path = tmp_path / "runs.jsonl"
+    write_runs(results, path, meta)
+    first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    assert first == {"meta": meta}
+    assert meta["reader"] == {
+        "name": "fake",
+        "max_passages": 3,
+        "config": {"max_passages": 3, "min_confidence": 0.25, "stop_words": ["了", "的"]},
+    }
+    back = load_runs(path)
+    assert back.meta == meta and back.records == results[0].records
 
 
 def test_load_runs_errors(tmp_path):
@@ -138,6 +190,83 @@ def test_load_runs_errors(tmp_path):
     bad.write_text("", encoding="utf-8")
     with pytest.raises(RunsFormatError, match="empty"):
         load_runs(bad)
+    bad.write_text('{"meta": {"model": "m"}}\n', encoding="utf-8")
+    with pytest.raises(RunsFormatError, match="empty"):
+        load_runs(bad)
+    record = json.dumps(evaluate(FakeQA(ANSWERS), GOLD[:1], k=2, progress=False).records[0].to_json())
+    bad.write_text(f'{record}\n{{"meta": {{"model": "m"}}}}\n', encoding="utf-8")
+    with pytest.raises(RunsFormatError, match="bad.jsonl:2: .*metadata line must be the first"):
+        load_runs(bad)
+    bad.write_text('{"meta": ["m"]}\n', encoding="utf-8")
+    with pytest.raises(RunsFormatError, match="bad.jsonl:1: .*metadata must be an object"):
+        load_runs(bad)
+
+
+def test_batches_are_read_with_one_read_batch_call_each():
+    qa = FakeQA(ANSWERS)
+    batched = evaluate(qa, GOLD, mode="dense", k=2, progress=False, batch_size=2)
+    # the warm-up question alone, then batches of 2, 2 and 1: one retrieve_batch and one read_batch each
+    assert qa.batch_retrieve_sizes == [1, 2, 2, 1] and qa.read_batches == [[2], [2, 2], [2, 2], [2]]
+    assert qa.retrieve_calls[1:] == [(q.question, 20, "dense") for q in GOLD]
+    single = evaluate(FakeQA(ANSWERS), GOLD, mode="dense", k=2, progress=False)
+    strip = lambda r: {k: v for k, v in r.to_json().items() if k != "latency_ms"}  # noqa: E731
+    assert [strip(r) for r in batched.records] == [strip(r) for r in single.records]
+    assert {k: v for k, v in batched.metrics.items() if "latency" not in k} == {
+        k: v for k, v in single.metrics.items() if "latency" not in k
+    }
+    # a question's latency is its share of its batch: both questions of a batch get the same
+    lat = [r.latency_ms for r in batched.records]
+    assert lat[0] == lat[1] and lat[2] == lat[3] and all(x > 0 for x in lat)
+
+
+def test_cli_records_the_reader_in_json_and_runs(tmp_path, monkeypatch, capsys):
+    import eval.cli
+
+    qa = FakeQA(ANSWERS, reader=FakeReader("fake", FakeReaderConfig(max_passages=2)))
+    monkeypatch.setattr(eval.cli, "open_qa", lambda args, gold: qa)
+    gold_path = tmp_path / "g.jsonl"
+    rows = [{"id": q.id, "question": q.question, "answers": list(q.answers), "doc_id": q.doc_id} for q in GOLD]
+    rows.insert(2, {"id": "bad", "question": " ", "answers": []})
+    gold_path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\nnot json\n", "utf-8")
+    out = tmp_path / "out"
+    args = [str(gold_path), "--modes", "dense,bm25", "--quiet", "--json", str(out / "m.json"),
+            "--runs", str(out / "runs.jsonl")]
+    assert main(args) == 0
+    console = capsys.readouterr()
+    payload = json.loads((out / "m.json").read_text(encoding="utf-8"))
+    expected_reader = {
+        "name": "fake",
+        "max_passages": 2,
+        "config": {"max_passages": 2, "min_confidence": 0.25, "stop_words": ["了", "的"]},
+    }
+    for obj in payload:
+        assert obj["reader"] == expected_reader and obj["model"] == "fake-model" and obj["index"] == "/fake/index"
+        assert obj["n"] == 5 and obj["gold"]["questions"] == 5 and obj["gold"]["skipped"] == 2
+        assert obj["gold"]["skipped_by_reason"] == {"bad_json": 1, "empty_question": 1}
+        assert [e["id"] for e in obj["gold"]["skipped_examples"]] == ["bad", None]
+    assert qa.read_batches[-1] == [2]  # -k defaults to the reader's max_passages
+    runs = load_runs(out / "runs.jsonl")
+    assert runs.meta["reader"] == expected_reader and runs.meta["gold"] == payload[0]["gold"]
+    assert len(runs.records) == 10
+    # the console summary says what was skipped and why, with ids; each row was warned about on stderr
+    assert "5 questions; 2 rows skipped (bad_json 1, empty_question 1); 0 answer offsets corrected" in console.out
+    assert "skipped line 3 (bad): empty_question" in console.out and "skipped line 7: bad_json" in console.out
+    assert "warning: " in console.err and "line 7: skipped (bad_json)" in console.err
+
+    assert main([str(gold_path), "--retrieval-only", "--quiet", "--json", str(out / "r.json")]) == 0
+    assert json.loads((out / "r.json").read_text(encoding="utf-8"))["reader"] is None
+
+
+def test_cli_write_errors_are_user_errors(tmp_path, monkeypatch, capsys):
+    import eval.cli
+
+    monkeypatch.setattr(eval.cli, "open_qa", lambda args, gold: FakeQA(ANSWERS))
+    gold_path = tmp_path / "g.jsonl"
+    gold_path.write_text(json.dumps({"id": "q", "question": "中国的首都是哪里？", "answers": ["北京"]}), "utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main([str(gold_path), "--quiet", "--json", str(blocker / "m.json")]) == 2
+    assert "error: --json" in capsys.readouterr().err
 
 
 def test_worst_failures_order():
@@ -233,7 +362,8 @@ def test_cli_builds_cached_eval_index(tmp_path, monkeypatch, capsys):
     assert payload[0]["model"].startswith("fake") and payload[0]["exact_match"] is None
     assert payload[0]["index"].startswith(str(tmp_path / "cache" / "eval"))
     assert payload[0]["n"] == 3 and payload[0]["recall@20"] == 1.0
-    assert len((out / "runs.jsonl").read_text(encoding="utf-8").splitlines()) == 6
+    runs = load_runs(out / "runs.jsonl")
+    assert len(runs.records) == 6 and runs.meta["reader"] is None and runs.meta["model"] == payload[0]["model"]
     assert (out / "rep" / "report.md").is_file()
     cached = [p for p in (tmp_path / "cache" / "eval").iterdir() if p.is_dir()]  # (a lock file sits beside)
     assert len(cached) == 1
@@ -278,15 +408,21 @@ def test_cli_builds_cached_eval_index(tmp_path, monkeypatch, capsys):
     assert [p for p in (tmp_path / "cache" / "eval").iterdir() if p.is_dir()] == cached
 
 
-def test_cli_with_the_real_reader(tmp_path, monkeypatch):
-    pytest.importorskip("qa.reader", reason="qa/reader.py (RuleReader) not written yet")
+@pytest.mark.parametrize("reader", ["rules", "baseline"])
+def test_cli_with_the_real_reader(tmp_path, monkeypatch, reader):
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     gold_path = tmp_path / "tiny.json"
     gold_path.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
-    assert main([str(gold_path), "--model", "fake", "--quiet", "--json", str(tmp_path / "m.json")]) == 0
-    payload = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    json_path, runs_path = tmp_path / "m.json", tmp_path / "runs.jsonl"
+    args = [str(gold_path), "--model", "fake", "--quiet", "--reader", reader, "--json", str(json_path),
+            "--runs", str(runs_path)]
+    assert main(args) == 0
+    payload = json.loads(json_path.read_text(encoding="utf-8"))
     for key in ("exact_match", "f1", "no_answer_accuracy", "answerable_abstain_rate"):
         assert 0.0 <= payload[key] <= 1.0
+    assert payload["reader"]["name"] == reader and payload["reader"]["max_passages"] >= 1
+    assert isinstance(payload["reader"]["config"], dict) and payload["reader"]["config"]
+    assert load_runs(runs_path).meta["reader"] == payload["reader"]
 
 
 def test_batched_retrieval_gives_the_same_records_as_single() -> None:

@@ -17,7 +17,8 @@ import pytest
 
 from embeddings.encoder import FakeEncoder
 from qa.api import QA
-from qa.loaders import SUPPORTED_SUFFIXES, load_documents
+from qa.filetypes import SUPPORTED_SUFFIXES
+from qa.loaders import load_documents
 from qa.passages import ChunkConfig, split_document
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,6 +1,7 @@
 """Hostile or odd questions: a clear ValueError or a normal (possibly abstaining) answer, never a crash.
 
-Uses the FakeEncoder index with the real RuleReader (through `QA.ask`), and a few through the CLI.
+Uses the FakeEncoder index with the real RuleReader (through `QA.ask`), and a few through the CLI; the
+answer contract itself is checked for every reader in tests/qa/readers/test_contract.py.
 "Bounded time" is guarded by a generous SIGALRM watchdog that only fails a hung call, not a slow one.
 """
 
@@ -19,6 +20,7 @@ from qa.api import QA
 from qa.cli import main as cli_main
 from qa.retriever import check_question
 from qa.types import MODES, Answer, Document
+from tests.qa.readers.contract import check_answer
 
 FACT = "截至2022年9月，我国已培育了8997家专精特新“小巨人”企业。"
 QUESTION = "截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？"
@@ -108,20 +110,9 @@ def qa(index_dir: Path) -> QA:
     return QA.open(index_dir, encoder=FakeEncoder())  # the default reader: the real RuleReader
 
 
-def check_answer(qa: QA, answer: Answer) -> None:
-    """The answer contract: confidence in [0, 1], cited spans match, JSON-serialisable."""
-    assert isinstance(answer, Answer)
-    assert isinstance(answer.question, str) and answer.question
-    assert 0.0 <= answer.confidence <= 1.0
-    passage_texts = {p.text for p in qa.passages}
-    if answer.text is None:
-        assert answer.citations == ()
-    else:
-        assert answer.text and answer.citations
-    for c in answer.citations:
-        assert c.text[c.start:c.end] == answer.text
-        assert c.text in passage_texts
-    json.dumps(answer.to_json())  # ASCII-escaped: works even for odd code points
+def check(qa: QA, answer: Answer) -> None:
+    """The answer contract (tests/qa/readers/contract.py), citations quoting this index's passages."""
+    check_answer(answer, {p.passage_id: p for p in qa.passages})
 
 
 @pytest.mark.parametrize("question", list(EMPTY.values()), ids=list(EMPTY))
@@ -142,7 +133,7 @@ def test_non_text_questions_are_a_clear_error(qa: QA, question: object) -> None:
 def test_odd_questions_get_a_normal_answer(qa: QA, question: str) -> None:
     with hang_guard():
         answer = qa.ask(question)
-        check_answer(qa, answer)
+        check(qa, answer)
         for mode in MODES:
             hits = qa.retrieve(question, k=3, mode=mode)
             assert len(hits) <= 3 and [h.rank for h in hits] == list(range(1, len(hits) + 1))
@@ -168,7 +159,7 @@ def test_batch_with_one_bad_question_is_a_clear_error(qa: QA) -> None:
     answers = qa.ask_batch([QUESTION, ODD["sql"], ODD["100k-cjk"]])
     assert len(answers) == 3 and answers[0].text is not None and "8997" in answers[0].text
     for a in answers:
-        check_answer(qa, a)
+        check(qa, a)
 
 
 # ------------------------------------------------------------------------------------------------ CLI

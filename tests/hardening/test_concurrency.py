@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.kill_index import FACT_QUESTION, corpus_state, index_command, leftovers, write_corpus
 from embeddings.encoder import FakeEncoder
 from qa import store
 from qa.api import QA
 from qa.indexer import IndexConfig, build_index
 from qa.store import IndexLockedError, load_index, write_lock
 from qa.types import Document
+from tests.hardening.kill_harness import FACT_QUESTION, corpus_state, index_command, leftovers, write_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,7 +135,7 @@ def test_a_reader_racing_a_swap_gets_one_complete_index(tmp_path: Path, monkeypa
     got = (str(stored.manifest["corpus_hash"]),
            tuple(json.dumps(p.to_json(), ensure_ascii=False, sort_keys=True) for p in stored.passages))
     assert got in (corpora["A"][1], corpora["B"][1])
-    assert len(stored.vectors) == len(stored.passages) == stored.bm25.n_docs
+    assert stored.vectors.count() == len(stored.passages) == stored.bm25.n_docs
 
 
 _WRITER = textwrap.dedent("""

@@ -21,7 +21,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.kill_index import (
+from embeddings.encoder import FakeEncoder
+from qa.api import QA
+from qa.cli import main as cli_main
+from qa.indexer import build_index
+from qa.store import MANIFEST, IndexCorruptError, load_index
+from qa.types import Document
+from tests.hardening.kill_harness import (
     FACT,
     FACT_QUESTION,
     build_references,
@@ -32,12 +38,6 @@ from bench.kill_index import (
     timed_full_run,
     write_corpus,
 )
-from embeddings.encoder import FakeEncoder
-from qa.api import QA
-from qa.cli import main as cli_main
-from qa.indexer import build_index
-from qa.store import MANIFEST, IndexCorruptError, load_index
-from qa.types import Document
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -228,7 +228,7 @@ def test_disk_full_simulated_at_each_write_step(tmp_path: Path, monkeypatch: pyt
     write_corpus(corpus, "B", n_docs=3)
     capsys.readouterr()
     if step == "faiss":
-        monkeypatch.setattr("embeddings.index.FaissIndex.save", _enospc)
+        monkeypatch.setattr("qa.vectors.faiss.FaissIndex.save", _enospc)
     elif step == "bm25":
         monkeypatch.setattr("qa.bm25.BM25Index.save", _enospc)
     else:
@@ -323,6 +323,7 @@ def test_incremental_rounds_equal_fresh_full_builds(tmp_path: Path) -> None:
         assert enc.n_encoded - n_before == report.embedded < report.passages  # only new texts embedded
         fresh = QA.build([folder], tmp_path / f"fresh{round_no}", encoder=FakeEncoder())
         assert _snapshot(qa) == _snapshot(fresh), f"round {round_no}"
-        np.testing.assert_allclose(qa.store.vectors.vectors(), fresh.store.vectors.vectors(), atol=1e-6)
+        ids = [p.passage_id for p in qa.passages]
+        np.testing.assert_allclose(qa.store.vectors.fetch(ids), fresh.store.vectors.fetch(ids), atol=1e-6)
         assert qa.documents["fact.md"].date == f"2022-10-{round_no + 1:02d}"  # front-matter-only change
         assert leftovers(target) == []

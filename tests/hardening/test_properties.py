@@ -8,7 +8,6 @@ ValueError for a question with nothing printable; the loader never raises on arb
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from qa.loaders import DecodeError, decode_bytes, load_documents
 from qa.passages import ChunkConfig, split_document
 from qa.retriever import check_question
 from qa.types import MODES, Document
+from tests.qa.readers.contract import check_answer
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                     derandomize=True)
@@ -65,19 +65,10 @@ def _check_answer(qa: QA, question: str) -> None:
         with pytest.raises(ValueError, match="empty"):
             qa.ask(question)
         return
-    passages = {p.passage_id: p for p in qa.passages}
     answer = qa.ask(question)
     event("answered" if answer.text is not None else "abstained")
-    assert 0.0 <= answer.confidence <= 1.0
     assert answer.question == expected or answer.question.strip() == expected.strip()
-    if answer.text is None:
-        assert answer.citations == ()
-    else:
-        assert answer.text.strip() and answer.citations
-    for c in answer.citations:
-        assert c.text[c.start:c.end] == answer.text
-        assert passages[c.passage_id].text == c.text and passages[c.passage_id].doc_id == c.doc_id
-    json.dumps(answer.to_json())
+    check_answer(answer, {p.passage_id: p for p in qa.passages})
     for mode in MODES:
         hits = qa.retrieve(question, k=4, mode=mode)
         assert [h.rank for h in hits] == list(range(1, len(hits) + 1))

@@ -56,7 +56,7 @@ def test_launch_passes_the_loopback_host_to_gradio(monkeypatch: pytest.MonkeyPat
         def launch(self, **kwargs: Any) -> None:
             seen.update(kwargs)
 
-    monkeypatch.setattr(qa.ui, "start_service", lambda index_dir, model=None: object())
+    monkeypatch.setattr(qa.ui, "start_service", lambda index_dir, model=None, reader="rules": object())
     monkeypatch.setattr(qa.ui, "build_app", lambda service: FakeBlocks())
     monkeypatch.setattr("logging.basicConfig", lambda **kwargs: None)
     monkeypatch.delenv("QA_PORT", raising=False)

@@ -52,6 +52,49 @@ def test_add_documents_serves_the_new_passages(tmp_path: Path) -> None:
     assert any(h.doc_id == "b.html" for h in qa.retrieve("小巨人企业1.2万家", k=3))
 
 
+def test_the_reader_is_chosen_by_name_or_given(tmp_path: Path) -> None:
+    from qa.errors import InputError
+    from qa.readers.baseline import ClauseBaselineReader
+    from qa.readers.rules.reader import RuleReader
+
+    corpus = _write_corpus(tmp_path / "c")
+    qa = QA.build([corpus], tmp_path / "idx", encoder=FakeEncoder(), reader="baseline")
+    assert isinstance(qa.reader, ClauseBaselineReader) and qa.reader.evidence.encoder is qa.encoder
+    default = QA.open(tmp_path / "idx", encoder=FakeEncoder())
+    assert isinstance(default.reader, RuleReader) and default.reader.name == "rules"
+    mine = RuleReader()
+    assert QA.open(tmp_path / "idx", encoder=FakeEncoder(), reader=mine).reader is mine
+    with pytest.raises(InputError, match="unknown reader 'magic'"):
+        QA.open(tmp_path / "idx", encoder=FakeEncoder(), reader="magic")
+
+    q = "截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？"
+    default.use_reader("rules", max_passages=1, abstain_threshold=0.0)
+    assert default.reader.max_passages == 1 and len(default.ask(q).hits) == 1  # k defaults to max_passages
+    assert len(default.ask(q, k=2).hits) == 1  # the reader reads at most max_passages of them
+    by_name = default.ask(q, reader="baseline")  # one call with another reader; the QA's own stays
+    assert by_name == qa.ask(q) and default.reader.name == "rules"
+    assert default.reader_for("baseline") is default.reader_for("baseline")
+    assert default.reader_for("rules") is default.reader and default.reader_for(mine) is mine
+    with pytest.raises(InputError, match="no option"):
+        default.use_reader("rules", max_pasages=1)
+
+
+def test_cli_ask_takes_a_registered_reader(tmp_path: Path, capsys) -> None:
+    corpus = _write_corpus(tmp_path / "c")
+    idx = tmp_path / "idx"
+    assert main(["index", str(corpus), "--index", str(idx), "--model", "fake", "-q"]) == 0
+    capsys.readouterr()
+    q = "截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？"
+    answers = {}
+    for reader in ("rules", "baseline"):
+        assert main(["ask", q, "--index", str(idx), "--reader", reader, "--json"]) == 0
+        answers[reader] = json.loads(capsys.readouterr().out)["answer"]
+    assert answers["rules"] == "8997家" and "8997家" in answers["baseline"] != answers["rules"]
+    with pytest.raises(SystemExit):
+        main(["ask", q, "--index", str(idx), "--reader", "magic"])
+    assert "invalid choice: 'magic' (choose from 'rules', 'baseline'" in capsys.readouterr().err
+
+
 def _run(*args: str, env_index: Path) -> tuple[int, str, str]:
     proc = subprocess.run(
         [sys.executable, "-m", "qa", *args],
@@ -124,3 +167,13 @@ def test_bundled_gold_hybrid_recall_at_5(bundled_qa: QA, gold_path: Path) -> Non
             for h in hits
         )
     assert found / len(rows) >= 0.95, found / len(rows)
+
+
+def test_cli_lets_bugs_show_as_tracebacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only QAError is a user message (exit 2); any other exception is a bug and propagates."""
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(QA, "open", broken)
+    with pytest.raises(KeyError, match="a bug"):
+        main(["search", "北京", "--index", str(tmp_path / "idx")])

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from embeddings.encoder import FakeEncoder
+from qa.errors import QAError
 from qa.indexer import build_index
 from qa.retriever import ModelMismatchError, Retriever
 from qa.store import (
@@ -20,6 +21,8 @@ from qa.store import (
     IndexCorruptError,
     IndexLockedError,
     IndexNotFoundError,
+    IndexWriteError,
+    StoredIndex,
     load_index,
     recover,
     write_lock,
@@ -48,6 +51,11 @@ DOCS = [
 ]
 
 
+def _vectors(store: StoredIndex) -> np.ndarray:
+    """Every stored vector, in passage order (through the vector-store protocol)."""
+    return store.vectors.fetch([p.passage_id for p in store.passages])
+
+
 def _build(target: Path, docs=DOCS, enc=None, **kw):
     enc = enc or FakeEncoder()
     return build_index(docs, target, enc, **kw), enc
@@ -65,7 +73,7 @@ def test_round_trip_keeps_passages_vectors_and_manifest(tmp_path: Path) -> None:
         doc = next(d for d in DOCS if d.doc_id == p.doc_id)
         assert doc.text[p.start : p.end] == p.text
     np.testing.assert_allclose(
-        store.vectors.vectors(), enc.encode_passages([p.text for p in store.passages]), atol=1e-6
+        _vectors(store), enc.encode_passages([p.text for p in store.passages]), atol=1e-6
     )
     assert not any(
         f.name.endswith(".pkl") or f.name.endswith(".pickle") for f in (tmp_path / "idx").rglob("*")
@@ -92,7 +100,7 @@ def test_incremental_reindex_embeds_only_new_or_changed_passages(tmp_path: Path)
     fresh, _ = _build(tmp_path / "fresh", docs=[DOCS[0], changed, added])
     other = load_index(tmp_path / "fresh")
     assert [p.to_json() for p in store.passages] == [p.to_json() for p in other.passages]
-    np.testing.assert_allclose(store.vectors.vectors(), other.vectors.vectors(), atol=1e-6)
+    np.testing.assert_allclose(_vectors(store), _vectors(other), atol=1e-6)
 
 
 def test_add_mode_keeps_other_documents(tmp_path: Path) -> None:
@@ -218,8 +226,8 @@ def test_duplicate_doc_ids_rejected(tmp_path: Path) -> None:
 
 
 def test_large_index_tier_ivf_round_trips_and_updates_like_a_fresh_build(tmp_path: Path) -> None:
-    from embeddings.index import VectorIndexConfig
     from qa.indexer import IndexConfig
+    from qa.vectors.base import VectorIndexConfig
 
     docs = [Document(f"n{i:03d}.txt", f"第{i}号", f"第{i}号公告：企业{i}获评专精特新，营收{i * 7}亿元。", None)
             for i in range(80)]
@@ -234,4 +242,37 @@ def test_large_index_tier_ivf_round_trips_and_updates_like_a_fresh_build(tmp_pat
     _build(tmp_path / "fresh", docs=docs[20:], config=config)
     a, b = load_index(target), load_index(tmp_path / "fresh")
     assert [p.to_json() for p in a.passages] == [p.to_json() for p in b.passages]
-    np.testing.assert_array_equal(a.vectors.vectors(), b.vectors.vectors())
+    np.testing.assert_array_equal(_vectors(a), _vectors(b))
+
+
+def test_manifest_config_from_another_version_says_re_index(tmp_path: Path) -> None:
+    target = tmp_path / "idx"
+    _build(target)
+    m = json.loads((target / MANIFEST).read_text())
+    assert m["config"]["vector_index"]["backend"] == "faiss"
+    del m["config"]["vector_index"]["backend"]  # written before the backend field existed: still loads
+    (target / MANIFEST).write_text(json.dumps(m))
+    assert load_index(target).vectors.backend == "faiss"
+    m["config"]["vector_index"]["hnsw_links"] = 16  # a field this version does not know
+    (target / MANIFEST).write_text(json.dumps(m))
+    with pytest.raises(IndexCorruptError, match="unknown field.*hnsw_links.*another version.*qa index"):
+        load_index(target)
+    m["config"]["vector_index"] = {"backend": "milvus"}
+    (target / MANIFEST).write_text(json.dumps(m))
+    with pytest.raises(IndexCorruptError, match="unknown vector backend 'milvus'.*qa index"):
+        load_index(target)
+
+
+def test_write_failures_are_index_write_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "idx"
+    _build(target)
+
+    def full(*_a: object, **_k: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("qa.vectors.faiss.FaissIndex.save", full)
+    with pytest.raises(IndexWriteError, match="No space left on device.*previous index is unchanged") as info:
+        _build(target, docs=DOCS[:2])
+    assert isinstance(info.value, OSError) and isinstance(info.value, QAError)
+    monkeypatch.undo()
+    assert load_index(target).manifest["counts"]["documents"] == 3

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.loaders import load_documents
-from qa.passages import ChunkConfig, paragraph_spans, split_document, split_documents, split_sentences
+from qa.passages import ChunkConfig, paragraph_spans, split_document, split_documents
 from qa.types import Document, Passage
 
 ALPHABET = list("甲乙丙丁中文字abcXYZ19 。！？!?；;，、,：:“”’」（）….\n\n\t\u3000")
@@ -174,22 +174,6 @@ def test_chunk_config_round_trips_through_its_dict() -> None:
     assert ChunkConfig(**asdict(config)) == config
 
 
-# ---------------------------------------------------------------------------------------------- sentences
-
-
-@pytest.mark.parametrize(("text", "sentences"), [
-    ("他说：“好。”然后走了。", ["他说：“好。”", "然后走了。"]),
-    ("真的吗？！是的；好的", ["真的吗？！", "是的；", "好的"]),
-    ("增长1.5%。1688.这些企业", ["增长1.5%。", "1688.这些企业"]),
-    ("It grew fast. Then it slowed. U.S. firms (838460. NEEQ) too.",
-     ["It grew fast.", "Then it slowed.", "U.S. firms (838460. NEEQ) too."]),
-    ("第一行\n第二行……”\n  ", ["第一行", "第二行……”"]),
-    ("", []),
-])
-def test_split_sentences_examples(text: str, sentences: list[str]) -> None:
-    assert [text[s:e] for s, e in split_sentences(text)] == sentences
-
-
 # --------------------------------------------------------------------------------------------- hypothesis
 
 
@@ -218,16 +202,3 @@ def test_passages_keep_invariants_on_any_unicode(text: str, drop: bool) -> None:
     config = ChunkConfig(max_chars=60, target_chars=40, min_chars=8, drop_credits=drop)
     doc = _doc(text)
     _check_invariants(doc, split_document(doc, config), config)
-
-
-@settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(ALPHABET), max_size=800))
-def test_sentence_spans_are_ordered_trimmed_and_cover_all_text(text: str) -> None:
-    spans = split_sentences(text)
-    previous = 0
-    covered = [False] * len(text)
-    for s, e in spans:
-        assert previous <= s < e and text[s:e] == text[s:e].strip()
-        covered[s:e] = [True] * (e - s)
-        previous = e
-    assert all(c or ch.isspace() for ch, c in zip(text, covered, strict=True))

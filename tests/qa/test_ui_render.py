@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
+from qa.errors import InputError
+from qa.store import IndexWriteError
 from qa.types import Alternative, Answer, Citation, Filters, Hit, Passage
 from qa.ui import (
     ABSTAIN_TEXT,
+    IndexNotReadyError,
     QAService,
     UIConfig,
     add_files,
@@ -22,8 +25,9 @@ from qa.ui import (
     doc_choices,
     esc,
     highlight,
-    parse_date,
+    parse_date_field,
     parse_filters,
+    parse_reader,
     render_abstention,
     render_answer,
     render_citation,
@@ -215,7 +219,7 @@ def test_parse_filters_builds_filters_and_validates_dates() -> None:
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_filters(None, "2022/01/01", None)
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        parse_date("2022-02-30", "x")
+        parse_date_field("2022-02-30", "x")
     with pytest.raises(ValueError, match="after"):
         parse_filters(None, "2023-01-01", "2022-01-01")
 
@@ -268,8 +272,8 @@ class FakeQA:
     model_id: str = "fake"
 
     def ask(self, question: str, *, k: int | None = None, mode: str = "hybrid",
-            filters: Filters | None = None) -> Answer:
-        self.calls.append({"question": question, "k": k, "mode": mode, "filters": filters})
+            filters: Filters | None = None, reader: str | None = None) -> Answer:
+        self.calls.append({"question": question, "k": k, "mode": mode, "filters": filters, "reader": reader})
         if self.fail is not None:
             raise self.fail
         return self.answer
@@ -286,13 +290,28 @@ def test_ask_json_returns_answer_json_and_passes_settings() -> None:
     out = ask_json(QAService(qa), "q", "bm25", 3, ["doc1"], "2022-01-01", None)  # type: ignore[arg-type]
     assert out == _answer().to_json()
     assert qa.calls == [{"question": "q", "k": 3, "mode": "bm25",
-                         "filters": Filters(doc_ids=frozenset({"doc1"}), date_from="2022-01-01")}]
+                         "filters": Filters(doc_ids=frozenset({"doc1"}), date_from="2022-01-01"), "reader": None}]
     c = out["citations"][0]
     assert c["text"][c["start"]:c["end"]] == out["answer"]
     with pytest.raises(ValueError, match="retrieval mode"):
         ask_json(QAService(qa), "q", "magic")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="k must be"):
         ask_json(QAService(qa), "q", "hybrid", 0)  # type: ignore[arg-type]
+
+
+def test_the_reader_setting_is_passed_on_by_name_or_left_to_the_service() -> None:
+    qa = FakeQA(_answer())
+    ask_json(QAService(qa), "q", "hybrid", None, None, None, None, "baseline")  # type: ignore[arg-type]
+    answer_html(QAService(qa), "q", "hybrid", 5, None, "", "", UIConfig(), " rules ")  # type: ignore[arg-type]
+    answer_html(QAService(qa), "q", "hybrid", 5, None, "", "", UIConfig(), "")  # type: ignore[arg-type]
+    assert [c["reader"] for c in qa.calls] == ["baseline", "rules", None]
+    assert parse_reader(None) is None and parse_reader("baseline") == "baseline"
+    with pytest.raises(InputError, match="unknown reader 'magic': use one of rules, baseline"):
+        ask_json(QAService(qa), "q", "hybrid", None, None, None, None, "magic")  # type: ignore[arg-type]
+    reply = answer_html(QAService(qa), "q", "hybrid", 5, None, "", "", UIConfig(), "magic")  # type: ignore[arg-type]
+    assert "unknown reader" in reply
+    assert QAService(qa).default_reader == "rules"  # type: ignore[arg-type]
+    assert QAService(qa, reader="baseline").default_reader == "baseline"  # type: ignore[arg-type]
 
 
 def test_answer_html_turns_errors_into_messages_not_tracebacks() -> None:
@@ -317,7 +336,7 @@ def test_service_loads_in_background_and_reports_failures() -> None:
         raise OSError("disk on fire")
 
     bad = QAService.in_background(fail, "loading")
-    with pytest.raises(RuntimeError, match="disk on fire"):
+    with pytest.raises(IndexNotReadyError, match="disk on fire"):
         bad.wait(10)
     assert "disk on fire" in bad.status_html() and bad.status()["ready"] is False
 
@@ -360,7 +379,7 @@ def test_add_files_indexes_good_files_and_reports_bad_ones(tmp_path: Path) -> No
 def test_add_files_keeps_index_and_shows_error_when_indexing_fails(tmp_path: Path) -> None:
     good = tmp_path / "note.txt"
     good.write_text("紫藤研究所的所长是张三丰。", encoding="utf-8")
-    qa = FakeWritableQA(_answer(), fail_add=OSError("No space left on device"))
+    qa = FakeWritableQA(_answer(), fail_add=IndexWriteError("No space left on device"))
     out = add_files(QAService(qa), [good])  # type: ignore[arg-type]
     assert "No space left on device" in out and "left unchanged" in out and 'class="qa-error"' in out
     empty = tmp_path / "empty.txt"
@@ -377,7 +396,18 @@ def test_build_app_exposes_ask_and_status_endpoints_only() -> None:
     assert set(api) == {"/ask", "/status"}
     params = [(p["parameter_name"], p["parameter_has_default"]) for p in api["/ask"]["parameters"]]
     assert params[0] == ("question", False)
-    assert dict(params[1:]) == {"mode": True, "k": True, "doc_ids": True, "date_from": True, "date_to": True}
+    assert dict(params[1:]) == {"mode": True, "k": True, "doc_ids": True, "date_from": True, "date_to": True,
+                                "reader": True}
+
+
+def test_app_takes_a_reader_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    import app
+
+    assert app.parse_args([]).reader == "rules"
+    assert app.parse_args(["--reader", "baseline"]).reader == "baseline"
+    with pytest.raises(SystemExit):
+        app.parse_args(["--reader", "magic"])
+    assert "invalid choice: 'magic'" in capsys.readouterr().err
 
 
 def test_app_refuses_a_missing_index_with_a_clear_error(tmp_path: Path,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_types import ANSWER_TYPES, classify_question, classify_questions, infer_answer_type
+from qa.errors import InputError
+from qa.readers.rules.answer_types import (
+    ANSWER_TYPES,
+    classify_question,
+    classify_questions,
+    infer_answer_type,
+)
 
 TYPE_TABLE = [
     # quantity
@@ -88,7 +94,7 @@ def test_cue_unit_and_focus() -> None:
 def test_untyped_and_invalid_questions() -> None:
     assert classify_question("专精特新").answer_type == "term"
     assert classify_question("专精特新").cue is None
-    with pytest.raises(ValueError, match="text"):
+    with pytest.raises(InputError, match="text"):
         classify_question(42)  # type: ignore[arg-type]
     batch = classify_questions(["谁？", "When?"])
     assert [b.answer_type for b in batch] == ["person", "date"]

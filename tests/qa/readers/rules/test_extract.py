@@ -1,22 +1,12 @@
-"""Candidate span extraction: quantities, dates, quoted terms, entities, clauses, as-of dates."""
+"""All candidate spans of a text: quantities, dates, quoted terms, names and noun phrases, with exact offsets."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.spans import (
-    SPAN_KINDS,
-    as_of_date,
-    candidate_spans,
-    find_dates,
-    find_entities,
-    find_quantities,
-    find_quotes,
-    mentioned_dates,
-    parse_date,
-    split_clauses,
-    split_sentences,
-)
+from qa.errors import InputError
+from qa.readers.rules.extract import candidate_spans
+from qa.readers.rules.span import SPAN_KINDS
 
 # (sentence, span text that must be found, kind)
 SPAN_TABLE = [
@@ -76,60 +66,8 @@ def test_span_table_is_large_enough() -> None:
     assert len({s for s, _, _ in SPAN_TABLE}) >= 20
 
 
-def test_quantity_units_and_non_numbers() -> None:
-    units = {s.text: s.unit for s in find_quantities("投入1.6亿元，培育8997家，用时0.75秒")}
-    assert units == {"1.6亿元": "元", "8997家": "家", "0.75秒": "秒"}
-    assert find_quantities("一些企业在统一平台上") == []  # 一 of 一些/统一 is no number
-    assert [s.text for s in find_quantities("1996年，公司引进生产线")] == []  # a year is a date
-    assert [s.text for s in find_quantities("排名第一")] == ["第一"]
-    assert find_quantities("排名第一")[0].kind == "ordinal"
-
-
-def test_dates_parse_to_iso_at_their_precision() -> None:
-    assert parse_date("2019年6月18日") == "2019-06-18"
-    assert parse_date("2020年7月") == "2020-07"
-    assert parse_date("2022年") == "2022"
-    assert parse_date("二〇二二年九月") == "2022-09"
-    assert parse_date("9月14日") is None  # no year
-    assert parse_date("没有日期") is None
-    assert [s.text for s in find_dates("2004年至2008年间")] == ["2004年", "2008年", "2004年至2008年"]
-
-
-def test_as_of_and_target_dates() -> None:
-    assert as_of_date("工信部数据显示，截至2022年9月，我国已培育8997家") == "2022-09"
-    assert as_of_date("截止到2023年底，共有1.2万家") == "2023"
-    assert as_of_date("2022年，我国培育了很多企业") is None
-    # a target date ("到2025年") is not the time a fact holds at
-    assert mentioned_dates("提前完成“到2025年，培育一万家”的目标") == []
-    assert mentioned_dates("2023年3月，鹿客掌心锁V5正式面市") == ["2023-03"]
-
-
-def test_quotes_are_inner_text() -> None:
-    text = "以“是什么卡了我们的脖子”为题，推出《科技日报》专栏"
-    assert [s.text for s in find_quotes(text)] == ["是什么卡了我们的脖子", "科技日报"]
-
-
-def test_entities_merge_noun_runs_and_keep_offsets() -> None:
-    text = "中国工业互联网研究院与阿里巴巴集团签署协议"
-    spans = find_entities(text)
-    assert all(text[s.start : s.end] == s.text for s in spans)
-    assert any(s.text == "中国工业互联网研究院" and s.kind == "organization" for s in spans)
-    assert not any(s.text.endswith("的") or s.text.startswith("的") for s in spans)
-
-
-def test_sentences_and_clauses() -> None:
-    text = "第一句话。第二句，有两个分句！“引号里的话。”最后一句"
-    sents = [text[s:e] for s, e in split_sentences(text)]
-    assert sents == ["第一句话。", "第二句，有两个分句！", "“引号里的话。”", "最后一句"]
-    s, e = split_sentences(text)[1]
-    assert [text[a:b] for a, b in split_clauses(text, s, e)] == ["第二句，", "有两个分句！"]
-    # list commas do not end a clause
-    listing = "雕像、流水和风景，很美"
-    assert [listing[a:b] for a, b in split_clauses(listing)] == ["雕像、流水和风景，", "很美"]
-
-
 def test_candidate_spans_bounds_checked() -> None:
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(InputError, match="outside"):
         candidate_spans("abc", 2, 10)
     spans = candidate_spans("前文。投入1.6亿元。", 3, 11)
     assert [(s.text, s.start) for s in spans if s.kind == "quantity"] == [("1.6亿元", 5)]

@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.spans import PERSON_TITLES, UNITS
+from qa.errors import InputError
+from qa.readers.rules.entities import PERSON_TITLES
+from qa.readers.rules.numbers import UNITS
+from qa.readers.rules.postag import pos_tag
 
 AnswerType = Literal["quantity", "date", "person", "organization", "place", "reason", "term"]
 ANSWER_TYPES: tuple[AnswerType, ...] = (
@@ -171,8 +174,6 @@ _FOCUS_TAGS = frozenset({"n", "nz", "nt", "ns", "ng", "j", "nr", "eng", "an", "v
 
 def _focus(question: str, cue_start: int, cue_end: int) -> str | None:
     """The noun phrase right after a which/what cue ("哪个城市" → "城市", "哪家企业集团报道" → "企业集团")."""
-    from qa.spans import pos_tag
-
     m = _WH_WORD.search(question, cue_start)
     start = m.end() if m is not None and m.start() < cue_end else cue_end
     words: list[str] = []
@@ -217,7 +218,7 @@ def _focus(question: str, cue_start: int, cue_end: int) -> str | None:
 def classify_question(question: str) -> QuestionType:
     """Infer what kind of answer ``question`` expects (Chinese or English question)."""
     if not isinstance(question, str):
-        raise ValueError(f"the question must be text, got {type(question).__name__}")
+        raise InputError(f"the question must be text, got {type(question).__name__}")
     lang = question_language(question)
     rules = _ZH_RULES if lang == "zh" else _EN_RULES
     text = question if lang == "zh" else question.lower()

@@ -1,0 +1,212 @@
+"""Numbers with their measure words ("8997家", "1.6亿元", "超四成", "百分之二十", "3天以下") and
+ordinals, found by regular expressions over Arabic and Chinese numerals."""
+
+from __future__ import annotations
+
+import re
+
+from qa.readers.rules.span import Span
+
+CN_DIGITS = "零〇一二三四五六七八九两壹贰叁肆伍陆柒捌玖"
+CN_MAGNITUDES = "十百千万亿拾佰仟萬億"
+_NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?[{CN_MAGNITUDES}]*|[{CN_DIGITS}{CN_MAGNITUDES}]+)"
+_ARABIC_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# Degree words that belong to the answer ("近500家", "超过10%"); plain "共/达" stay outside the span.
+QUANTITY_PREFIXES: tuple[str, ...] = (
+    "超过了", "超过", "超", "近", "约", "逾", "不足", "不到", "将近", "大约", "多达", "至少", "最多",
+    "高达", "仅", "约为",
+    "不超过", "不少于", "不低于", "不高于", "不超", "达到了",
+)  # fmt: skip
+QUANTITY_SUFFIXES: tuple[str, ...] = ("以上", "以下", "以内", "左右", "上下", "有余", "多", "余")
+# Measure words and units, longest first so "亿元" wins over "亿" and "个百分点" over "个".
+UNITS: tuple[str, ...] = tuple(
+    sorted(
+        [
+            "个百分点",
+            "百分点",
+            "平方公里",
+            "平方米",
+            "平方千米",
+            "立方米",
+            "人民币",
+            "美元",
+            "美金",
+            "欧元",
+            "日元",
+            "港元",
+            "英镑",
+            "亿元",
+            "万元",
+            "千元",
+            "元",
+            "块钱",
+            "块",
+            "公里",
+            "千米",
+            "厘米",
+            "毫米",
+            "纳米",
+            "微米",
+            "公分",
+            "公尺",
+            "英尺",
+            "英里",
+            "英寸",
+            "海里",
+            "米",
+            "磅",
+            "盎司",
+            "马力",
+            "公升",
+            "公斤",
+            "千克",
+            "克",
+            "毫克",
+            "吨",
+            "斤",
+            "亩",
+            "公顷",
+            "瓦",
+            "千瓦",
+            "兆瓦",
+            "度",
+            "升",
+            "毫升",
+            "摄氏度",
+            "小时",
+            "分钟",
+            "秒钟",
+            "秒",
+            "毫秒",
+            "周",
+            "星期",
+            "个月",
+            "年",
+            "天",
+            "日",
+            "岁",
+            "世纪",
+            "家次",
+            "人次",
+            "场次",
+            "架次",
+            "家",
+            "个",
+            "人",
+            "名",
+            "位",
+            "条",
+            "项",
+            "件",
+            "台",
+            "辆",
+            "种",
+            "类",
+            "次",
+            "场",
+            "批",
+            "篇",
+            "所",
+            "座",
+            "只",
+            "套",
+            "份",
+            "户",
+            "级",
+            "届",
+            "期",
+            "页",
+            "部",
+            "册",
+            "本",
+            "张",
+            "架",
+            "艘",
+            "块",
+            "颗",
+            "枚",
+            "棵",
+            "株",
+            "头",
+            "匹",
+            "间",
+            "栋",
+            "层",
+            "节",
+            "首",
+            "部",
+            "集",
+            "款",
+            "倍",
+            "成",
+            "%",
+            "％",
+            "‰",
+            "笔",
+            "轮",
+            "支",
+            "门",
+            "股",
+            "片",
+            "宗",
+            "起",
+            "例",
+            "组",
+            "对",
+            "双",
+            "代",
+            "亿",
+            "万",
+        ],
+        key=len,
+        reverse=True,
+    )
+)
+_UNIT_RE = "|".join(re.escape(u) for u in UNITS)
+_PREFIX_RE = "|".join(re.escape(p) for p in sorted(QUANTITY_PREFIXES, key=len, reverse=True))
+_SUFFIX_RE = "|".join(re.escape(s) for s in QUANTITY_SUFFIXES)
+RANGE_SEP = r"(?:至|到|~|～|-|－|—|–)"  # "4000至6000家", "2019年至2022年"
+_QUANTITY = re.compile(
+    rf"(?:(?P<prefix>{_PREFIX_RE}))?"
+    rf"(?P<num>{_NUM}(?:\s*(?:多|余|几))?(?:{RANGE_SEP}{_NUM})?)"
+    rf"\s*(?P<unit>{_UNIT_RE})"
+    rf"(?P<suffix>{_SUFFIX_RE})?"
+)
+_PERCENT_CN = re.compile(rf"(?:(?P<prefix>{_PREFIX_RE}))?百分之[{CN_DIGITS}{CN_MAGNITUDES}点\d.]+")
+_BARE_NUMBER = re.compile(rf"(?<![\w.]){_ARABIC_NUM}(?![\w.%％])")
+_ORDINAL = re.compile(rf"第[\d{CN_DIGITS}{CN_MAGNITUDES}]+(?:{_UNIT_RE})?")
+
+
+def _is_number(text: str) -> bool:
+    """True when a matched numeral really is a number (not the 一 of 一些 or the 万 of 万物)."""
+    stripped = text.strip()
+    if any(ch.isdigit() for ch in stripped):
+        return True
+    return any(ch in CN_DIGITS for ch in stripped) or len(stripped) >= 2
+
+
+def find_quantities(text: str) -> list[Span]:
+    """Numbers with their measure word/unit ("8997家", "1.6亿元", "超四成", "百分之二十", "3天以下")."""
+    out: list[Span] = []
+    for m in _QUANTITY.finditer(text):
+        num, unit = m.group("num"), m.group("unit")
+        if not _is_number(num):
+            continue
+        if unit in ("亿", "万") and not any(ch.isdigit() for ch in num):
+            continue  # "一万" alone is handled with its measure word; bare "十万" is rarely an answer
+        if unit == "年" and re.fullmatch(r"\d{4}", num.strip()):
+            continue  # a calendar year is a date, not a duration
+        if unit in ("日", "月") and num.strip().isdigit():
+            continue  # "14日", "9月" are days/months of a date
+        out.append(Span(m.start(), m.end(), m.group(), "quantity", unit))
+    for m in _PERCENT_CN.finditer(text):
+        out.append(Span(m.start(), m.end(), m.group(), "quantity", "%"))
+    covered = [(s.start, s.end) for s in out]
+    for m in _BARE_NUMBER.finditer(text):
+        if any(s <= m.start() < e for s, e in covered):
+            continue
+        out.append(Span(m.start(), m.end(), m.group(), "quantity", None))
+    for m in _ORDINAL.finditer(text):
+        out.append(Span(m.start(), m.end(), m.group(), "ordinal", None))
+    return out
+
