@@ -102,7 +102,7 @@ def breakdown(qa: Any, questions: Sequence[str], repeats: int) -> dict[str, dict
         "bm25 (tokenize+scores)": lambda q: qa.store.bm25.scores(tokenize(q)),
         "bm25 candidates (_bm25)": lambda q: ret._bm25(q, depth, None),
         "dense candidates (_dense, no encode)": lambda q: ret._dense(qvec[q], depth, None),
-        "fusion (_fuse)": lambda q: ret._fuse(dense_c[q], sparse_c[q], k_read),
+        "fusion (_fuse)": lambda q: ret._fuse(dense_c[q], sparse_c[q], k_read, ret.bm25_weight(q)),
         "read": lambda q: qa.read(q, hits[q]),
         "retrieve hybrid k=5": lambda q: qa.retrieve(q, k=5, mode="hybrid"),
         "retrieve dense k=5": lambda q: qa.retrieve(q, k=5, mode="dense"),

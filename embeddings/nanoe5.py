@@ -8,7 +8,6 @@ tensor directory whose matrices are Q4_0 blocks. This module dequantizes it to f
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -23,6 +22,7 @@ import numpy as np
 
 from embeddings.base import EncoderError
 from qa.atomic import file_lock, lock_path_for, remove_stale, swap_in, temp_sibling
+from qa.hashing import file_sha256
 from qa.paths import models_dir
 
 CONVERTER_VERSION = "1"
@@ -509,14 +509,6 @@ def write_model_folder(ckpt: E5Checkpoint, out_dir: Path, source: Mapping[str, A
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 _SHA_MEMO: dict[tuple[str, int, int], str] = {}
 
 
@@ -524,7 +516,7 @@ def _source_sha256(path: Path, st: os.stat_result) -> str:
     """sha256 of the source, memoized per (path, size, mtime) so a process hashes it at most once."""
     key = (str(path), st.st_size, st.st_mtime_ns)
     if key not in _SHA_MEMO:
-        _SHA_MEMO[key] = _sha256(path)
+        _SHA_MEMO[key] = file_sha256(path)
     return _SHA_MEMO[key]
 
 

@@ -56,6 +56,16 @@ class BM25Index:
         retriever.index([list(t) if t else [""] for t in tokens], show_progress=False)
         return cls(retriever, len(tokens), config)
 
+    def coverage(self, query_tokens: Sequence[str]) -> float:
+        """Share of the query's distinct tokens that occur in the corpus (1.0 for a query with no tokens).
+
+        English words asked of Chinese text mostly miss: BM25 then ranks on a few stray matches.
+        """
+        distinct = {t for t in query_tokens if t}
+        if not distinct:
+            return 1.0
+        return len(self._retriever.get_tokens_ids(sorted(distinct))) / len(distinct)
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every passage for one tokenized query (zeros when no token is known)."""
         ids = self._retriever.get_tokens_ids([t for t in query_tokens if t])

@@ -27,6 +27,10 @@ class RetrievalConfig:
     rrf_k: int = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    # BM25's fusion weight is scaled by min(1, coverage / bm25_full_coverage), coverage being the share of the
+    # query's distinct tokens found in the corpus: full weight for questions in the corpus's language, little
+    # for English questions over Chinese text. 0 turns the scaling off.
+    bm25_full_coverage: float = 0.5
     fusion_depth: int = 100  # candidates taken from each retriever before fusing
     max_k: int = 1000
     max_question_chars: int = 2000  # longer questions are cut for retrieval (bounded time)
@@ -126,6 +130,7 @@ class Retriever:
         results: list[list[Hit]] = []
         for qi, q in enumerate(qs):
             sparse = self._bm25(q, depth, allowed) if mode != "dense" else None
+            bm25_weight = self.bm25_weight(q) if mode == "hybrid" else self.config.bm25_weight
             if mode == "dense":
                 rows, vals = dense[qi]  # type: ignore[index]
                 results.append(
@@ -137,15 +142,27 @@ class Retriever:
                     self._hits(rows[:k], vals[:k], bm25=dict(zip(rows.tolist(), vals.tolist(), strict=True)))
                 )
             else:
-                results.append(self._fuse(dense[qi], sparse, k))  # type: ignore[index, arg-type]
+                results.append(self._fuse(dense[qi], sparse, k, bm25_weight))  # type: ignore[index, arg-type]
         return results
 
+    def bm25_weight(self, question: str) -> float:
+        """BM25's fusion weight for this question: scaled down when few of its terms occur in the corpus."""
+        c = self.config
+        if c.bm25_full_coverage <= 0:
+            return c.bm25_weight
+        coverage = self.store.bm25.coverage(tokenize(question))
+        return c.bm25_weight * min(1.0, coverage / c.bm25_full_coverage)
+
     def _fuse(
-        self, dense: tuple[np.ndarray, np.ndarray], sparse: tuple[np.ndarray, np.ndarray], k: int
+        self,
+        dense: tuple[np.ndarray, np.ndarray],
+        sparse: tuple[np.ndarray, np.ndarray],
+        k: int,
+        bm25_weight: float,
     ) -> list[Hit]:
         c = self.config
         fused: dict[int, float] = {}
-        for weight, (rows, vals) in ((c.dense_weight, dense), (c.bm25_weight, sparse)):
+        for weight, (rows, vals) in ((c.dense_weight, dense), (bm25_weight, sparse)):
             # competition ranks ("1224"): equal scores share a rank, so exact ties stay tied after fusion
             ranks = np.searchsorted(-vals, -vals, side="left") + 1
             for row, rank in zip(rows.tolist(), ranks.tolist(), strict=True):

@@ -27,6 +27,7 @@ from qa.atomic import recover as recover_dir
 from qa.bm25 import BM25Config, BM25Index
 from qa.configs import ConfigMismatchError, config_from_dict
 from qa.errors import QAError, first_line
+from qa.hashing import file_sha256
 from qa.types import Passage
 from qa.vectors.base import VectorIndexConfig, VectorStore
 from qa.vectors.factory import open_store
@@ -110,14 +111,6 @@ def corpus_hash(documents: Sequence[DocumentInfo]) -> str:
     return h.hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 # ---------------------------------------------------------------- writing
 
 
@@ -164,7 +157,7 @@ def write_index(
             "corpus_hash": corpus_hash(documents),
             "config": dict(configs),
             "files": {
-                f.relative_to(tmp).as_posix(): {"bytes": f.stat().st_size, "sha256": _file_sha256(f)}
+                f.relative_to(tmp).as_posix(): {"bytes": f.stat().st_size, "sha256": file_sha256(f)}
                 for f in files
             },
         }
@@ -274,7 +267,7 @@ def verify_files(target: Path, manifest: Mapping[str, Any], *, checksums: bool =
                 f"{path} is damaged (size {size} bytes, manifest says {meta['bytes']}); "
                 f"{_reindex_hint(target)}"
             )
-        if checksums and _file_sha256(path) != meta["sha256"]:
+        if checksums and file_sha256(path) != meta["sha256"]:
             raise IndexCorruptError(f"{path} is damaged (checksum mismatch); {_reindex_hint(target)}")
 
 

@@ -25,6 +25,7 @@ DEFAULT_READER = "rules"
 _REGISTRY: Mapping[str, str] = MappingProxyType({
     "rules": "qa.readers.rules.reader:RuleReader",
     "baseline": "qa.readers.baseline:ClauseBaselineReader",
+    "neural": "qa.readers.neural.reader:NeuralReader",
 })  # fmt: skip
 
 

