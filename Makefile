@@ -11,7 +11,8 @@ $(STAMP): pyproject.toml
 	# CPU build of torch first: on this machine kind pip takes torch==2.13.0 from local disk;
 	# pyproject's range (torch>=2.1) then admits it, so no multi-GB CUDA build is pulled in.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
+	# the milvus extra too: CI runs the Milvus backend's tests on embedded Milvus Lite
+	$(BIN)/pip install -q -e '.[dev,milvus]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/cold_start.py [--runs 5] [--json bench/results/cold_start.json]
                                          [--models multilingual-e5-small multilingual-e5-small-int8]
+                                         [--readers rules,neural]
 
 For each model it builds the bundled corpus's index once (`qa index --model M --index TMP`, not timed), then
 alternates, --runs times:
@@ -9,7 +10,9 @@ alternates, --runs times:
        index load, model load, retrieval, reading), checked to answer;
   app  `python app.py --index TMP --port FREE` started, then polled every 50 ms through gradio_client until
        `/ask` returns an answer; the figure is start -> that answer (includes gradio's own start-up).
-Model files are already converted/exported in the cache (the one-time conversion is not a cold start).
+With --readers, `qa ask --reader R` is also timed per reader (after one untimed run that builds the
+reader's cached files). Model files are already converted/exported in the cache (the one-time conversion is
+not a cold start).
 The OS page cache is warm after the first run (we cannot drop it without root); the first run of each kind is
 reported separately. Medians over runs.
 """
@@ -39,10 +42,10 @@ def _env() -> dict[str, str]:
     return env
 
 
-def cli_once(index: Path) -> float:
+def cli_once(index: Path, reader: str = "rules") -> float:
     t = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "qa", "ask", QUESTION, "--index", str(index), "--json"],
+        [sys.executable, "-m", "qa", "ask", QUESTION, "--index", str(index), "--json", "--reader", reader],
         cwd=REPO, env=_env(), capture_output=True, text=True, check=False,
     )
     dt = time.perf_counter() - t
@@ -88,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--models", nargs="+", default=["multilingual-e5-small", "multilingual-e5-small-int8"])
+    ap.add_argument("--readers", default="", help="also time `qa ask --reader R` (e.g. rules,neural)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
+    readers = [r for r in args.readers.split(",") if r]
     report: dict[str, Any] = run_header(
         question=QUESTION,
         runs=args.runs,
@@ -105,7 +110,15 @@ def main(argv: list[str] | None = None) -> int:
                 cli.append(cli_once(index))
                 app.append(app_once(index, Path(tmp) / "app.log"))
                 print(f"[{model}] run {i + 1}: cli {cli[-1]:.2f} s, app {app[-1]:.2f} s", flush=True)
+            by_reader: dict[str, list[float]] = {}
+            for reader in readers:
+                cli_once(index, reader)  # a first run builds what the reader caches once (its ONNX model)
+                by_reader[reader] = [cli_once(index, reader) for _ in range(args.runs)]
+                print(f"[{model}] --reader {reader}: cli median {statistics.median(by_reader[reader]):.2f} s",
+                      flush=True)
             report["models"][model] = {
+                "cli_by_reader_s": by_reader,
+                "cli_by_reader_median_s": {r: statistics.median(v) for r, v in by_reader.items()},
                 "cli_s": cli, "app_s": app,
                 "cli_median_s": statistics.median(cli), "app_median_s": statistics.median(app),
                 "cli_median_after_first_s": statistics.median(cli[1:]) if len(cli) > 1 else None,

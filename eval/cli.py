@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from eval.runner import DEFAULT_K, EvalResult, evaluate, reader_info, write_runs
 from qa.errors import InputError, QAError
 from qa.readers.factory import DEFAULT_READER, reader_names
 from qa.types import MODES
+from qa.vectors.base import DEFAULT_BACKEND
+from qa.vectors.factory import backend_names
 
 log = logging.getLogger("eval")
 
@@ -52,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reader", choices=reader_names(), default=DEFAULT_READER,
                    help=f"answer reader (default: {DEFAULT_READER})")
     p.add_argument("--model", default=None, help="embedding model when building an index (e.g. 'fake')")
+    p.add_argument("--backend", choices=backend_names(), default=None,
+                   help="vector store when building the eval index of SQuAD contexts (default: faiss)")
+    p.add_argument("--uri", default=None,
+                   help="with --backend milvus: http://HOST:19530 or PATH.db (Milvus Lite)")
     p.add_argument(
         "--json",
         type=Path,
@@ -86,12 +93,31 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
 
 
-def eval_index_dir(gold: GoldSet, model: str | None) -> Path:
-    """Cache folder for the index built from a SQuAD file's contexts: keyed by file hash and model."""
+def eval_index_dir(gold: GoldSet, model: str | None, backend: str | None = None) -> Path:
+    """Cache folder for the index built from a SQuAD file's contexts: keyed by file hash, model and (when
+    not the local default) vector backend."""
     from embeddings.base import DEFAULT_MODEL
     from qa.paths import cache_dir
 
-    return cache_dir() / "eval" / f"{gold.sha256[:16]}-{_slug(model or DEFAULT_MODEL)}"
+    suffix = f"-{backend}" if backend not in (None, DEFAULT_BACKEND) else ""
+    return cache_dir() / "eval" / f"{gold.sha256[:16]}-{_slug(model or DEFAULT_MODEL)}{suffix}"
+
+
+def _index_config(args: argparse.Namespace, target: Path) -> Any:
+    """The eval index's config: the local default, or --backend/--uri (a collection per index dir)."""
+    from qa.indexer import IndexConfig
+    from qa.vectors.base import VectorIndexConfig
+
+    backend = getattr(args, "backend", None) or DEFAULT_BACKEND
+    uri = getattr(args, "uri", None)
+    if backend == DEFAULT_BACKEND:
+        if uri:
+            raise InputError("--uri is for a server-side backend: add --backend milvus")
+        return IndexConfig()
+    from qa.vectors.milvus import default_collection
+
+    vector_index = VectorIndexConfig(backend=backend, uri=uri or "", collection=default_collection(target))
+    return IndexConfig(vector_index=vector_index)
 
 
 def open_qa(args: argparse.Namespace, gold: GoldSet) -> Any:
@@ -103,8 +129,9 @@ def open_qa(args: argparse.Namespace, gold: GoldSet) -> Any:
     if args.index is not None:
         return QA.open(args.index, model=args.model)
     if gold.documents is not None:
+        target = eval_index_dir(gold, args.model, getattr(args, "backend", None))
         return QA.build_from_documents(
-            gold.documents, eval_index_dir(gold, args.model), model=args.model, progress=progress
+            gold.documents, target, model=args.model, progress=progress, config=_index_config(args, target)
         )
     target = default_index_dir()
     if target.exists() and args.model is None:
@@ -186,7 +213,17 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give a GOLD file to evaluate (or --compare RUN_A RUN_B)")
     modes = _modes(args)
     gold = load_gold(args.gold).limit(args.limit)
+    started = time.perf_counter()
     qa = open_qa(args, gold)
+    opened_s = time.perf_counter() - started
+    last_build = getattr(qa, "last_build", None)
+    built = last_build is not None and last_build.written
+    store = getattr(qa, "store", None)
+    vector_config = (store.manifest.get("config", {}).get("vector_index") or {}) if store is not None else {}
+    index_facts = {  # in --json: which store served, and the build time when this run built the index
+        "vector_backend": vector_config.get("backend", DEFAULT_BACKEND),
+        "index_build_s": round(opened_s, 1) if built else None,
+    }
     if args.reader != DEFAULT_READER:
         qa.use_reader(args.reader)
     reader = not args.retrieval_only
@@ -209,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
                  batch_size=args.batch)
         for m in modes
     ]
-    objs = [{**r.metrics, "mode": r.mode, **meta} for r in results]
+    objs = [{**r.metrics, "mode": r.mode, **meta, **index_facts} for r in results]
     print(format_summary(results))
     print("\n".join(gold_lines(gold)))
     if args.json is not None:

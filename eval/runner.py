@@ -1,4 +1,4 @@
-"""Run a gold set through retrieve + read_batch, in batches, and score every question; runs files."""
+"""Run a gold set through retrieve + answer_batch, in batches, and score every question; runs files."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ class RunsFormatError(QAError):
 
 
 class Retrieving(Protocol):
-    """What the harness needs from ``qa.api.QA``: retrieval (one question or a batch), batch reading."""
+    """What the harness needs from ``qa.api.QA``: retrieval (one question or a batch), batch answering
+    (reading, plus the second retrieval of readers that seek other sources)."""
 
     def retrieve(
         self, question: str, k: int = 5, mode: Mode = "hybrid", filters: Filters | None = None
@@ -42,7 +43,9 @@ class Retrieving(Protocol):
         self, questions: Sequence[str], k: int = 5, mode: Mode = "hybrid", filters: Filters | None = None
     ) -> list[list[Hit]]: ...
 
-    def read_batch(self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]]) -> list[Answer]: ...
+    def answer_batch(
+        self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]], *, mode: Mode = "hybrid"
+    ) -> list[Answer]: ...
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ def _evaluate_batch(
     match_doc_id: bool,
     batched: bool,
 ) -> list[QuestionRecord]:
-    """Retrieve ``max(20, k)`` passages per question, read the top ``k`` in one ``read_batch`` call, score.
+    """Retrieve ``max(20, k)`` passages per question, read the top ``k`` in one ``answer_batch`` call, score.
 
     ``batched=False`` (one question) retrieves with ``retrieve``, else with ``retrieve_batch``; every
     question's latency is the wall time of the whole batch (retrieve + read) divided by its size.
@@ -182,7 +185,7 @@ def _evaluate_batch(
     else:
         hit_lists = [list(qa.retrieve(t, k=depth, mode=mode)) for t in texts]
     answers: Sequence[Answer | None] = (
-        qa.read_batch(texts, [h[:k] for h in hit_lists]) if reader else [None] * len(batch)
+        qa.answer_batch(texts, [h[:k] for h in hit_lists], mode=mode) if reader else [None] * len(batch)
     )
     latency_ms = (time.perf_counter() - start) * 1000.0 / max(1, len(batch))
     return [
@@ -238,7 +241,7 @@ def evaluate(
     """Evaluate every gold question in one retrieval mode; ``match_doc_id=False`` ignores gold doc ids.
 
     Questions go through in batches of ``batch_size``: ``retrieve`` (one question) or ``retrieve_batch``,
-    then one ``read_batch`` per batch; a question's latency is its share of its batch's wall time. With
+    then one ``answer_batch`` per batch; a question's latency is its share of its batch's wall time. With
     ``warmup`` the first question is first asked once untimed, so lazy model loading is not counted.
     """
     if mode not in MODES:

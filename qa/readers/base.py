@@ -39,8 +39,13 @@ class SharedReaderConfig:
         name = type(self).__name__
         if not isinstance(self.max_passages, int) or self.max_passages < 1:
             raise InputError(f"{name}: max_passages must be >= 1, got {self.max_passages!r}")
-        if not 0.0 <= self.abstain_threshold <= 1.0:
-            raise InputError(f"{name}: abstain_threshold must be in [0, 1], got {self.abstain_threshold}")
+        threshold = self.abstain_threshold
+        if threshold is None:
+            # only a reader whose threshold is calibrated with its model (default None) takes None
+            if type(self).__dataclass_fields__["abstain_threshold"].default is not None:
+                raise InputError(f"{name}: abstain_threshold must be a number in [0, 1], got None")
+        elif not 0.0 <= threshold <= 1.0:
+            raise InputError(f"{name}: abstain_threshold must be in [0, 1], got {threshold}")
         if self.max_alternatives < 0 or self.max_citations < 1:
             raise InputError(f"{name}: max_alternatives must be >= 0 and max_citations >= 1")
 
@@ -69,4 +74,22 @@ class Reader(Protocol):
 
     def read_batch(self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]]) -> list[Answer]:
         """Answer many questions, each from its own hits; equal to reading them one by one."""
+        ...
+
+
+@runtime_checkable
+class SourceSeeking(Protocol):
+    """Optional: a reader that, having answered, asks for one more retrieval to find other sources' answers.
+
+    A question asked in another language than the corpus's retrieves the passages of other sources poorly;
+    the sentence its answer came from, in the corpus's language, finds them. `QA.answer_batch` retrieves
+    with `source_query`, merges with `with_sources` and reads again.
+    """
+
+    def source_query(self, question: str, answer: Answer) -> str | None:
+        """A query that finds other sources' passages for this answer, or None (no second retrieval)."""
+        ...
+
+    def with_sources(self, hits: Sequence[Hit], found: Sequence[Hit]) -> list[Hit]:
+        """The hits to read again: the first retrieval's merged with the second's."""
         ...

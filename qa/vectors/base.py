@@ -8,6 +8,7 @@ only this protocol.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +20,16 @@ from qa.errors import InputError, QAError
 from qa.types import Filters, Passage
 
 VectorHit = tuple[str, float]  # (passage_id, similarity score)
+HybridHit = tuple[str, float, float | None]  # (passage_id, fused score, dense similarity if known)
 DEFAULT_BACKEND = "faiss"
 
 
 class VectorStoreError(QAError):
     """A vector store cannot be opened or read (damaged file, unreachable server, wrong schema)."""
+
+
+class VectorStoreUnavailableError(VectorStoreError):
+    """A server-side store did not answer (down, unreachable, timed out): the index itself may be fine."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,11 @@ class VectorIndexConfig:
 
     The tiers follow `bench/RESULTS.md` §2: flat costs ~0.3 ms at 10k and ~18 ms at 100k vectors; at 1M
     HNSW-Flat needs ~1.7 GiB, this IVF-fp16 (nlist 4000, nprobe 256) 746 MiB at recall@10 0.966 and 5 ms.
+
+    `uri` and `collection` locate a server-side backend (Milvus: `http://host:19530`, or a `*.db` path for
+    embedded Milvus Lite). A relative `*.db` path is made absolute against the current directory when the
+    config is made, so the manifest records a path every later command finds from anywhere. Secrets never
+    go in the URI (it is saved in the manifest): the token comes from `$QA_MILVUS_TOKEN`.
     """
 
     ann_threshold: int = 50_000
@@ -46,16 +57,47 @@ class VectorIndexConfig:
     ivf_train_per_list: int = 64  # k-means training sample: this many vectors per list (at most all)
     threads: int = 0  # 0: leave FAISS's OpenMP default
     backend: str = DEFAULT_BACKEND  # a name registered in qa.vectors.factory
+    uri: str = ""  # server-side backends: where the server is ("" for local backends)
+    collection: str = ""  # server-side backends: the collection ("" -> the backend's default name)
 
     def __post_init__(self) -> None:
         if not isinstance(self.backend, str) or not self.backend:
             raise InputError(f"VectorIndexConfig.backend must be a backend name, got {self.backend!r}")
+        if not isinstance(self.uri, str) or not isinstance(self.collection, str):
+            raise InputError("VectorIndexConfig.uri and .collection must be strings")
+        object.__setattr__(self, "uri", clean_uri(self.uri))
+        if self.collection and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", self.collection):
+            raise InputError(
+                f"collection name {self.collection!r} is not valid: use letters, digits and underscores, "
+                "starting with a letter or underscore"
+            )
         for name in ("ann_threshold", "ivf_threshold", "ivf_nlist", "threads"):
             if getattr(self, name) < 0:
                 raise InputError(f"VectorIndexConfig.{name} must be >= 0, got {getattr(self, name)}")
         for name in ("hnsw_m", "hnsw_ef_construction", "hnsw_ef_search", "ivf_nprobe", "ivf_train_per_list"):
             if getattr(self, name) < 1:
                 raise InputError(f"VectorIndexConfig.{name} must be >= 1, got {getattr(self, name)}")
+
+
+def clean_uri(uri: str) -> str:
+    """`uri` with a relative `*.db` path made absolute; an InputError if it carries credentials."""
+    uri = uri.strip()
+    if not uri:
+        return ""
+    scheme, sep, rest = uri.partition("://")
+    if sep:
+        authority = rest.split("/", 1)[0]
+        if "@" in authority or re.search(r"[?&](token|password)=", rest, re.IGNORECASE):
+            raise InputError(
+                "the URI must not carry credentials (it is saved in the index manifest): give the host only "
+                "and put the token in $QA_MILVUS_TOKEN"
+            )
+        return uri
+    if uri.endswith(".db"):
+        return str(Path(uri).expanduser().absolute())
+    raise InputError(
+        f"URI {uri!r} is neither a server address (http://HOST:PORT) nor a Milvus Lite database path (*.db)"
+    )
 
 
 @runtime_checkable
@@ -113,6 +155,33 @@ class VectorStore(Protocol):
 
     def save(self, directory: Path) -> list[Path]:
         """Write what the index directory must hold for this store; returns the files written."""
+        ...
+
+
+@runtime_checkable
+class TextSearch(Protocol):
+    """Optional: a store that also runs BM25 full-text and hybrid (RRF) search in its engine. The retriever
+    uses these for the bm25 and hybrid modes when the index's store provides them; otherwise it ranks
+    BM25 and fuses locally. Hits are best first, ties by passage id."""
+
+    def search_text_batch(
+        self, questions: Sequence[str], k: int, filters: Filters | None = None
+    ) -> list[list[VectorHit]]:
+        """For each question, up to k (passage_id, BM25 score) pairs that pass `filters`."""
+        ...
+
+    def hybrid_search_batch(
+        self,
+        queries: np.ndarray,
+        questions: Sequence[str],
+        k: int,
+        filters: Filters | None = None,
+        *,
+        depth: int = 100,
+        rrf_k: int = 60,
+    ) -> list[list[HybridHit]]:
+        """For each (query vector, question), up to k hits of dense and BM25 candidates (`depth` each)
+        fused by reciprocal rank fusion with constant `rrf_k`."""
         ...
 
 

@@ -13,6 +13,7 @@ from qa.vectors.base import VectorIndexConfig, VectorStore
 
 BACKENDS: dict[str, str] = {  # name -> "module:Class"; imported only when used
     "faiss": "qa.vectors.faiss:FaissStore",
+    "milvus": "qa.vectors.milvus:MilvusStore",
 }
 
 

@@ -68,10 +68,11 @@ def test_query_and_passage_prefixes_differ(int8) -> None:  # noqa: ANN001
 
 def test_tokenization_matches_sentence_transformers(int8, fp32) -> None:  # noqa: ANN001
     texts = ["query: " + q for q in QUESTIONS] + ["passage: " + "很长的段落。" * 200]
-    ours = [e.ids for e in int8._tokenizer.encode_batch(texts)]
+    ours = int8._token_ids(texts)
     theirs = fp32._model.tokenizer(texts, truncation=True, max_length=512)["input_ids"]
     assert ours == theirs
     assert len(ours[-1]) == 512  # truncated like sentence-transformers
+    assert int8._tokenizer.truncation is None  # by the encoder itself: the shared tokenizer stays unconfigured
 
 
 def test_a_vector_does_not_depend_on_its_neighbours(int8) -> None:  # noqa: ANN001

@@ -68,7 +68,9 @@ class FakeQA:
         self.batch_retrieve_sizes.append(len(questions))
         return [self.retrieve(q, k=k, mode=mode) for q in questions]
 
-    def read_batch(self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]]) -> list[Answer]:
+    def answer_batch(
+        self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]], *, mode: str = "hybrid"
+    ) -> list[Answer]:
         assert not isinstance(questions, str) and len(questions) == len(hits_batch)
         self.read_batches.append([len(h) for h in hits_batch])
         return [

@@ -43,6 +43,54 @@ def test_build_open_retrieve_and_batch_agree(tmp_path: Path) -> None:
     assert hits and {h.doc_id for h in hits} == {"sub/b.html"}
 
 
+class _SeekingReader:
+    """Answers with its first hit's text; for an English question asks for a second retrieval."""
+
+    name = "seeking"
+    max_passages = 2
+
+    def __init__(self) -> None:
+        from qa.readers.base import SharedReaderConfig
+
+        self.config = SharedReaderConfig(max_passages=2)
+        self.reads: list[list[str]] = []
+
+    def read(self, question, hits):  # noqa: ANN001, ANN201
+        return self.read_batch([question], [hits])[0]
+
+    def read_batch(self, questions, hits_batch):  # noqa: ANN001, ANN201
+        from qa.types import Answer
+
+        self.reads += [[h.passage_id for h in hits] for hits in hits_batch]
+        pairs = zip(questions, hits_batch, strict=True)
+        return [Answer(q, hits[0].passage.text if hits else None, 1.0, "", hits=tuple(hits)) for q, hits in pairs]
+
+    def source_query(self, question, answer):  # noqa: ANN001, ANN201
+        return "小巨人企业1.2万家" if question.isascii() else None
+
+    def with_sources(self, hits, found):  # noqa: ANN001, ANN201
+        return [*hits[:1], *(h for h in found if h not in hits)]
+
+
+def test_a_source_seeking_reader_gets_a_second_retrieval(tmp_path: Path) -> None:
+    from qa.readers.base import SourceSeeking
+
+    corpus = _write_corpus(tmp_path / "c")
+    reader = _SeekingReader()
+    assert isinstance(reader, SourceSeeking)
+    qa = QA.build([corpus], tmp_path / "idx", encoder=FakeEncoder(), reader=reader)
+    qa.ask("哪个城市的专精特新企业最多")
+    assert len(reader.reads) == 1  # a Chinese question: one read
+    qa.ask("How many little giants are there?")
+    assert len(reader.reads) == 3  # read, retrieve with the answer's query, read the merged hits
+    assert any(pid.startswith("sub/b.html") for pid in reader.reads[-1])
+    # the eval harness answers through the same path
+    reader.reads.clear()
+    hits = qa.retrieve("How many little giants are there?", k=2)
+    qa.answer_batch(["How many little giants are there?"], [hits])
+    assert len(reader.reads) == 2
+
+
 def test_add_documents_serves_the_new_passages(tmp_path: Path) -> None:
     corpus = _write_corpus(tmp_path / "c")
     qa = QA.build([corpus / "a.md"], tmp_path / "idx", encoder=FakeEncoder())

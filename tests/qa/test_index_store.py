@@ -13,7 +13,7 @@ import pytest
 
 from embeddings.encoder import FakeEncoder
 from qa.errors import QAError
-from qa.indexer import build_index
+from qa.indexer import IndexConfig, build_index
 from qa.retriever import ModelMismatchError, Retriever
 from qa.store import (
     MANIFEST,
@@ -28,6 +28,7 @@ from qa.store import (
     write_lock,
 )
 from qa.types import Document
+from qa.vectors.base import VectorIndexConfig
 
 DOCS = [
     Document(
@@ -61,8 +62,21 @@ def _build(target: Path, docs=DOCS, enc=None, **kw):
     return build_index(docs, target, enc, **kw), enc
 
 
-def test_round_trip_keeps_passages_vectors_and_manifest(tmp_path: Path) -> None:
-    report, enc = _build(tmp_path / "idx")
+@pytest.fixture(params=["faiss", "milvus"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path):
+    """The index config for a target directory: vectors in FAISS, or in embedded Milvus Lite (a collection
+    per index directory), so the same incremental contract is tested on both backends."""
+    if request.param == "faiss":
+        return lambda target: IndexConfig()
+    pytest.importorskip("pymilvus", reason="pymilvus is not installed: pip install 'qa-corpus[milvus]'")
+    uri = str(tmp_path / "milvus.db")
+    return lambda target: IndexConfig(
+        vector_index=VectorIndexConfig(backend="milvus", uri=uri, collection=f"c_{target.name}")
+    )
+
+
+def test_round_trip_keeps_passages_vectors_and_manifest(tmp_path: Path, backend) -> None:
+    report, enc = _build(tmp_path / "idx", config=backend(tmp_path / "idx"))
     assert report.written and report.documents == 3 and report.embedded == report.passages
     store = load_index(tmp_path / "idx")
     m = store.manifest
@@ -80,33 +94,35 @@ def test_round_trip_keeps_passages_vectors_and_manifest(tmp_path: Path) -> None:
     )
 
 
-def test_incremental_reindex_embeds_only_new_or_changed_passages(tmp_path: Path) -> None:
+def test_incremental_reindex_embeds_only_new_or_changed_passages(tmp_path: Path, backend) -> None:
     target = tmp_path / "idx"
     enc = FakeEncoder()
-    first, _ = _build(target, enc=enc)
+    first, _ = _build(target, enc=enc, config=backend(target))
     n0 = enc.n_encoded
-    again, _ = _build(target, enc=enc)
+    again, _ = _build(target, enc=enc, config=backend(target))
     assert not again.written and again.embedded == 0 and enc.n_encoded == n0  # nothing changed: no embedding
 
     changed = Document("b.txt", "乙", DOCS[1].text + "\n\n新增一段：高千峰是副总裁。", "2023-09-01")
     added = Document("d.txt", "丁", "全新的文档内容。", None)
-    report, _ = _build(target, docs=[DOCS[0], changed, added], enc=enc)  # c.txt deleted
+    report, _ = _build(target, docs=[DOCS[0], changed, added], enc=enc, config=backend(target))  # c.txt deleted
     assert report.added == ("d.txt",) and report.changed == ("b.txt",) and report.removed == ("c.txt",)
     assert enc.n_encoded - n0 == report.embedded == 2  # the new paragraph of b.txt and d.txt
     store = load_index(target)
     assert sorted({p.doc_id for p in store.passages}) == ["a.txt", "b.txt", "d.txt"]
 
     # The incremental result equals a fresh full build of the same documents.
-    fresh, _ = _build(tmp_path / "fresh", docs=[DOCS[0], changed, added])
+    fresh, _ = _build(tmp_path / "fresh", docs=[DOCS[0], changed, added], config=backend(tmp_path / "fresh"))
     other = load_index(tmp_path / "fresh")
     assert [p.to_json() for p in store.passages] == [p.to_json() for p in other.passages]
     np.testing.assert_allclose(_vectors(store), _vectors(other), atol=1e-6)
+    assert store.vectors.count() == other.vectors.count() == len(other.passages)
+    assert store.manifest["config"]["vector_index"]["backend"] == other.vectors.backend
 
 
-def test_add_mode_keeps_other_documents(tmp_path: Path) -> None:
+def test_add_mode_keeps_other_documents(tmp_path: Path, backend) -> None:
     target = tmp_path / "idx"
-    _build(target, docs=DOCS[:1])
-    report, _ = _build(target, docs=DOCS[1:2], mode="add")
+    _build(target, docs=DOCS[:1], config=backend(target))
+    report, _ = _build(target, docs=DOCS[1:2], mode="add", config=backend(target))
     assert report.added == ("b.txt",) and report.removed == ()
     assert sorted(d.doc_id for d in load_index(target).documents) == ["a.txt", "b.txt"]
 
@@ -257,9 +273,9 @@ def test_manifest_config_from_another_version_says_re_index(tmp_path: Path) -> N
     (target / MANIFEST).write_text(json.dumps(m))
     with pytest.raises(IndexCorruptError, match="unknown field.*hnsw_links.*another version.*qa index"):
         load_index(target)
-    m["config"]["vector_index"] = {"backend": "milvus"}
+    m["config"]["vector_index"] = {"backend": "nope"}
     (target / MANIFEST).write_text(json.dumps(m))
-    with pytest.raises(IndexCorruptError, match="unknown vector backend 'milvus'.*qa index"):
+    with pytest.raises(IndexCorruptError, match="unknown vector backend 'nope'.*qa index"):
         load_index(target)
 
 

@@ -5,7 +5,8 @@
 2. Across passages the span score is combined with the retrieval rank (as BERTserini does), so one
    passage's confident but off-topic span does not beat the evidence of retrieval.
 3. Confidence is ``sigmoid(scale * (span - no_answer) + bias)``, fitted on held-out training data and
-   recorded in the weights' manifest; below ``abstain_threshold`` the reader abstains.
+   recorded in the weights' manifest; below ``abstain_threshold`` (chosen on the same held-out data for the
+   best SQuAD 2.0-style F1, also in the manifest) the reader abstains.
 4. For quantity and date questions, other documents' confident answers of the same type are listed as
    alternatives with their dates; the answer is the one whose date fits the time the question names,
    else the most recent.
@@ -36,7 +37,8 @@ from qa.readers.neural.extract import SpanExtractor, SpanResult, WindowConfig
 from qa.readers.neural.weights import WEIGHTS_DIR, read_manifest
 from qa.readers.rules.answer_types import QuestionType, classify_question
 from qa.readers.rules.candidates import unit_matches
-from qa.readers.rules.dates import as_of_date, date_text_to_iso, find_dates, mentioned_dates
+from qa.readers.rules.dates import as_of_date, mentioned_dates, question_time
+from qa.readers.rules.numbers import UNITS
 from qa.sentences import split_sentences
 from qa.tokenize import normalize_same_length
 from qa.types import Answer, Hit
@@ -44,44 +46,93 @@ from qa.types import Answer, Hit
 if TYPE_CHECKING:
     from embeddings.base import Encoder
 
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-_EN_TIME = re.compile(
-    r"\b(?:(?P<month>" + "|".join(_MONTHS) + r")\s+)?(?:of\s+)?(?P<year>(?:19|20)\d{2})\b", re.I
-)
 _DIGIT = set("0123456789０１２３４５６７８９一二三四五六七八九十百千万亿两")
+_ARABIC = re.compile(r"[0-9０-９]")
+# a figure stated as a plan or target ("准备再培育3000家", "到2025年培育一万家…目标") does not answer how many
+# there are: such spans are not listed as other sources' answers (unless the question asks for a plan)
+_PLAN_CUES = ("计划", "目标", "力争", "预计", "争取", "准备", "拟", "将再", "将培育", "规划")
+_PLAN_YEAR = re.compile(r"到\s*20\d\d\s*年")
+_CLAUSE_END = "，,。；;！!？?\n"
 
 
-def question_time(question: str) -> str | None:
-    """The time a question names ("截至2022年9月" / "by September 2022" -> "2022-09"), else None."""
-    norm = normalize_same_length(question)
-    for span in find_dates(norm):
-        parsed = date_text_to_iso(span.text)
-        if parsed:
-            return parsed
-    m = _EN_TIME.search(question)
-    if m:
-        month = m.group("month")
-        return f"{m.group('year')}-{_MONTHS.index(month.lower()) + 1:02d}" if month else m.group("year")
-    return None
+def is_plan_statement(text: str, start: int, end: int) -> bool:
+    """Whether the clause holding text[start:end] states a plan or target rather than a fact."""
+    s = start
+    while s > 0 and text[s - 1] not in _CLAUSE_END:
+        s -= 1
+    e = end
+    while e < len(text) and text[e] not in _CLAUSE_END:
+        e += 1
+    clause = text[s:e]
+    return any(cue in clause for cue in _PLAN_CUES) or bool(_PLAN_YEAR.search(clause))
+
+
+def mentions_answer_type(qtype: QuestionType, text: str) -> bool:
+    """Whether a passage holds something of the type asked for: a number with the question's unit ("8997家"
+    for "多少家"), any figure for a quantity question without one, a date for a date question."""
+    if qtype.answer_type == "date":
+        return bool(mentioned_dates(normalize_same_length(text)))
+    if qtype.answer_type != "quantity":
+        return True
+    if not qtype.unit:
+        return bool(_ARABIC.search(text))
+    units = ("%", "％", "百分") if qtype.unit == "%" else (qtype.unit,)
+    for unit in units:
+        for m in re.finditer(re.escape(unit), text):
+            j = m.start() - 1
+            while j >= 0 and text[j] in "万亿多余 ":
+                j -= 1
+            if j >= 0 and text[j] in _DIGIT:
+                return True
+    return False
+
+
+def quantity_span(text: str, start: int, end: int, qtype: QuestionType) -> tuple[int, int]:
+    """A quantity answer's span made whole and single: moved over the magnitude and measure word that follow
+    its number ("8997" -> "8997家"), and cut to its last figure when it starts with another one ("四批共计
+    8997家" -> "8997家"), for a quantity question that names a unit or is asked in English (a Chinese
+    quantity's measure word is part of it); any other span is returned unchanged."""
+    if qtype.answer_type != "quantity" or end <= start or (qtype.unit is None and qtype.lang != "en"):
+        return start, end
+    end = _complete_quantity(text, start, end, qtype)
+    j = end
+    while j > start and not (text[j - 1] in _DIGIT or text[j - 1] == "."):
+        j -= 1  # back over the unit to the end of the last figure
+    i = j
+    while i > start and (text[i - 1] in _DIGIT or text[i - 1] == "."):
+        i -= 1  # back to the start of that figure
+    if j > start and any(ch in _DIGIT for ch in text[start:i]):
+        qualifier = next((q for q in _QUALIFIERS if text[max(start, i - len(q)) : i] == q), "")
+        start = i - len(qualifier)
+    return start, end
+
+
+_QUALIFIERS = ("超过", "将近", "近", "超", "约", "逾")
+
+
+def _complete_quantity(text: str, start: int, end: int, qtype: QuestionType) -> int:
+    """The end of a number span moved over the magnitude and measure word that follow it."""
+    if text[end - 1] not in _DIGIT:
+        return end
+    j = end
+    while j < len(text) and text[j] in "万亿" and j - end < 2:
+        j += 1
+    for unit in UNITS:
+        if text.startswith(unit, j) and (
+            qtype.unit is None or unit_matches(qtype.unit, "quantity", text[start : j + len(unit)])
+        ):
+            return j + len(unit)
+    return j
 
 
 @dataclass(frozen=True)
 class NeuralReaderConfig(SharedReaderConfig):
     """Settings of the neural reader; None fields take the value recorded in the weights' manifest."""
 
+    max_passages: int = 10  # hits given to the reader; beyond answer_passages only as other sources' answers
+    abstain_threshold: float | None = None  # None: the threshold calibrated on held-out data (manifest)
+    answer_passages: int = 5  # top hits read for the answer; quantity/date questions also read the first
+    # hit of each further document among max_passages (up to max_alternatives), for other sources' answers
     runtime: str = "auto"  # "auto" (torch bf16 on AMX CPUs, else ONNX int8), "onnx-int8", "torch-bf16", ...
     threads: int | None = None  # intra-op threads (None: up to 2)
     weights_dir: str | None = None  # a folder written by `python -m training.reader_export` (None: shipped)
@@ -89,6 +140,13 @@ class NeuralReaderConfig(SharedReaderConfig):
     conf_scale: float | None = None  # confidence = sigmoid(conf_scale * (span - no_answer) + conf_bias)
     conf_bias: float | None = None
     alternative_min_confidence: float = 0.5  # other documents' answers below this are not listed
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.answer_passages, int) or self.answer_passages < 1:
+            raise InputError(
+                f"NeuralReaderConfig: answer_passages must be >= 1, got {self.answer_passages!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -127,6 +185,11 @@ class NeuralReader:
             rank_weight=cal.get("rank_weight", 1.0) if config.rank_weight is None else config.rank_weight,
             conf_scale=cal.get("conf_scale", 0.5) if config.conf_scale is None else config.conf_scale,
             conf_bias=cal.get("conf_bias", 0.0) if config.conf_bias is None else config.conf_bias,
+            abstain_threshold=(
+                cal.get("abstain_threshold", 0.5)
+                if config.abstain_threshold is None
+                else config.abstain_threshold
+            ),
         )
         self.manifest = manifest
         self._folder = folder
@@ -157,12 +220,55 @@ class NeuralReader:
         check_batch(questions, hits_batch)
         qs = [check_question(q) for q in questions]
         hits = [check_hits(tuple(h)[: self.config.max_passages]) for h in hits_batch]
+        chosen = [self._passages_to_read(q, h) for q, h in zip(qs, hits, strict=True)]
         todo = [i for i, h in enumerate(hits) if h]
         spans = self.extractor.extract_batch(
-            [qs[i] for i in todo], [[h.passage.text for h in hits[i]] for i in todo]
+            [qs[i] for i in todo], [[hits[i][j].passage.text for j in chosen[i]] for i in todo]
         )
-        by_q = dict(zip(todo, spans, strict=True))
+        by_q = {
+            i: [(j, r) for j, r in zip(chosen[i], found, strict=True)]
+            for i, found in zip(todo, spans, strict=True)
+        }
         return [self._decide(q, h, by_q.get(i, [])) for i, (q, h) in enumerate(zip(qs, hits, strict=True))]
+
+    def _passages_to_read(self, question: str, hits: tuple[Hit, ...]) -> list[int]:
+        """Positions in ``hits`` to read: the top ``answer_passages``; for quantity and date questions also
+        the first further hit of each document whose read passages hold nothing of the type asked for (up to
+        ``max_alternatives``), so that other sources' answers can be listed."""
+        c = self.config
+        top = list(range(min(c.answer_passages, len(hits))))
+        qtype = classify_question(question)
+        if qtype.answer_type not in c.alternative_types:
+            return top
+        covered = {hits[i].doc_id for i in top if mentions_answer_type(qtype, hits[i].passage.text)}
+        extra = 0
+        for i in range(len(top), len(hits)):
+            if extra >= c.max_alternatives:
+                break
+            hit = hits[i]
+            if hit.doc_id not in covered and mentions_answer_type(qtype, hit.passage.text):
+                covered.add(hit.doc_id)
+                top.append(i)
+                extra += 1
+        return top
+
+    def source_query(self, question: str, answer: Answer) -> str | None:
+        """For a quantity or date answer to a question not asked in Chinese: the Chinese sentence the
+        answer came from, whose retrieval finds other sources' statements of the same figure (see
+        `qa.readers.base.SourceSeeking`); None otherwise."""
+        if answer.text is None or answer.answer_type not in self.config.alternative_types:
+            return None
+        if classify_question(question).lang == "zh":
+            return None
+        return answer.supporting_sentence or None
+
+    def with_sources(self, hits: Sequence[Hit], found: Sequence[Hit]) -> list[Hit]:
+        """The answer passages first, then the passages the answer's sentence found, then the rest."""
+        head = list(hits[: self.config.answer_passages])
+        seen = {h.passage_id for h in hits}
+        new = [h for h in found if h.passage_id not in seen]
+        merged = (head + new + list(hits[self.config.answer_passages :]))[: self.config.max_passages]
+        return [replace(h, rank=i) for i, h in enumerate(merged, start=1)]
 
     # ------------------------------------------------------------------ decision
 
@@ -171,13 +277,20 @@ class NeuralReader:
         x = c.conf_scale * (r.score - r.null_score) + c.conf_bias
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
 
-    def _decide(self, question: str, hits: tuple[Hit, ...], spans: list[SpanResult]) -> Answer:
+    def _decide(self, question: str, hits: tuple[Hit, ...], spans: list[tuple[int, SpanResult]]) -> Answer:
+        """The answer from each read passage's best span (``spans``: (position in hits, span) pairs)."""
         c = self.config
         qtype = classify_question(question)
         atype = qtype.answer_type
         picks = [
-            _Pick(i, hits[i], r.start, r.end, r.score - c.rank_weight * i, self._confidence(r))
-            for i, r in enumerate(spans)
+            _Pick(
+                i,
+                hits[i],
+                *quantity_span(hits[i].passage.text, r.start, r.end, qtype),
+                r.score - c.rank_weight * i,
+                self._confidence(r),
+            )
+            for i, r in spans
             if r.end > r.start
         ]
         if not picks:
@@ -213,21 +326,27 @@ class NeuralReader:
     ) -> tuple[_Pick, list[_Pick]]:
         """Each document's own confident answer of the question's type; the time-aware choice among them."""
         c = self.config
+        asks_plan = any(cue in question for cue in _PLAN_CUES)
+
+        def answers_it(p: _Pick) -> bool:
+            return p is best or (
+                p.confidence >= c.alternative_min_confidence
+                and self._same_type(qtype, p.text)
+                and (asks_plan or not is_plan_statement(p.hit.passage.text, p.start, p.end))
+            )
+
         per_doc: dict[str, _Pick] = {}
-        for p in picks:  # best first: each document keeps its best span
-            per_doc.setdefault(p.hit.doc_id, p)
+        for p in picks:  # best first: each document keeps its best span that answers the question
+            if answers_it(p):
+                per_doc.setdefault(p.hit.doc_id, p)
         pool: dict[str, _Pick] = {}
         for p in per_doc.values():
-            if p is not best and (
-                p.confidence < c.alternative_min_confidence or not self._same_type(qtype, p.text)
-            ):
-                continue
             key = answer_key(p.text)
             if key and key not in pool:
                 pool[key] = replace(p, date=self._date_of(p))
         if len(pool) < 2 or best.text and answer_key(best.text) not in pool:
             return best, []
-        time = question_time(question)
+        time = question_time(normalize_same_length(question))
         chosen, others = choose_by_time(list(pool.values()), time, lambda x: self._time_fit(x, time or ""))
         return chosen, others
 

@@ -30,14 +30,12 @@ class Window:
 
 
 class SpanTokenizer:
-    """The e5 tokenizer (tokenizer.json of the model folder) used without its post-processor."""
+    """The e5 tokenizer (tokenizer.json of the model folder) used without its post-processor or truncation."""
 
     def __init__(self, tokenizer_json: Path) -> None:
-        from tokenizers import Tokenizer
+        from embeddings.tokenizer import shared_tokenizer
 
-        self._tok = Tokenizer.from_file(str(tokenizer_json))
-        self._tok.no_padding()
-        self._tok.no_truncation()
+        self._tok = shared_tokenizer(tokenizer_json)  # the encoder's instance when it reads the same file
 
     def encode(self, text: str) -> EncodedText:
         """Token ids without special tokens; tokens that cover no character (a bare '▁') are dropped."""

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from qa.readers.rules.numbers import RANGE_SEP
 from qa.readers.rules.span import Span
@@ -104,3 +106,33 @@ def mentioned_dates(text: str) -> list[str]:
             out.append(parsed)
     return out
 
+
+
+MONTHS_EN: Mapping[str, int] = MappingProxyType(
+    {
+        m: i
+        for i, m in enumerate(
+            ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+             "october", "november", "december"),
+            1,
+        )
+    }
+)  # fmt: skip
+_EN_DATE = re.compile(
+    r"\b(?:(?P<month>" + "|".join(MONTHS_EN) + r")\s+)?(?:of\s+)?(?P<year>(?:19|20)\d{2})\b", re.I
+)
+
+
+def question_time(norm: str, *, english: bool = True) -> str | None:
+    """The time a (normalized) question names: "截至2022年9月" -> "2022-09"; with ``english`` also
+    "by September 2022" -> "2022-09" and "in 2021" -> "2021"; None when it names none."""
+    for span in find_dates(norm):
+        parsed = date_text_to_iso(span.text)
+        if parsed:
+            return parsed
+    if english:
+        m = _EN_DATE.search(norm)
+        if m:
+            month = MONTHS_EN.get((m.group("month") or "").lower())
+            return f"{m.group('year')}-{month:02d}" if month else m.group("year")
+    return None

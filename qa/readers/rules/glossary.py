@@ -6,15 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-MONTHS_EN: Mapping[str, int] = MappingProxyType({
-    m: i
-    for i, m in enumerate(
-        ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-         "november", "december"),
-        1,
-    )
-})  # fmt: skip
-
 # A small bilingual glossary of common economic/news words, so English questions can anchor on Chinese text.
 ENGLISH_GLOSSARY: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "little giant": ("小巨人",), "little giants": ("小巨人",), "small and medium": ("中小",),

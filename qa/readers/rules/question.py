@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 
 from qa.readers.rules.answer_types import QuestionType, classify_question
-from qa.readers.rules.dates import date_text_to_iso, find_dates
-from qa.readers.rules.glossary import EN_UNITS, ENGLISH_GLOSSARY, MONTHS_EN
+from qa.readers.rules.dates import question_time
+from qa.readers.rules.glossary import EN_UNITS, ENGLISH_GLOSSARY
 from qa.readers.rules.text import CJK_OR_WORD
 from qa.tokenize import normalize_same_length, tokenize
 
@@ -24,7 +24,6 @@ _PLURAL_CUE = re.compile(
     r"哪些|哪几|哪两|哪三|哪四|几个(?:城市|地方|公司|企业|人)|"
     r"which (?:cities|companies|provinces|people|firms)"
 )
-_EN_DATE = re.compile(r"\b(?:(?P<month>" + "|".join(MONTHS_EN) + r")\s+)?(?P<year>(?:19|20)\d{2})\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -42,19 +41,6 @@ class Question:
     time: str | None  # a date the question names ("2021", "2022-09"), if any
     plural: bool  # the question asks for several things ("哪些", "哪两个", "which cities")
     near: frozenset[str]  # terms right next to the question word: what exactly is asked ("哪一年[成立]")
-
-
-def _question_time(norm: str, lang: str) -> str | None:
-    for span in find_dates(norm):
-        parsed = date_text_to_iso(span.text)
-        if parsed:
-            return parsed
-    if lang == "en":
-        m = _EN_DATE.search(norm)
-        if m:
-            month = MONTHS_EN.get((m.group("month") or "").lower())
-            return f"{m.group('year')}-{month:02d}" if month else m.group("year")
-    return None
 
 
 def _english_terms(question: str, norm: str) -> list[str]:
@@ -159,7 +145,7 @@ def analyse_question(question: str) -> Question:
         bigrams,
         left,
         right,
-        _question_time(norm, qtype.lang),
+        question_time(norm, english=qtype.lang == "en"),
         plural,
         frozenset(t for t in near if t in dict((t, 0) for t, _, _ in terms)),
     )

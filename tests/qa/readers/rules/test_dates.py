@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.readers.rules.dates import as_of_date, date_text_to_iso, find_dates, mentioned_dates
+from qa.readers.rules.dates import as_of_date, date_text_to_iso, find_dates, mentioned_dates, question_time
 
 
 def test_dates_parse_to_iso_at_their_precision() -> None:
@@ -22,3 +22,12 @@ def test_as_of_and_target_dates() -> None:
     # a target date ("到2025年") is not the time a fact holds at
     assert mentioned_dates("提前完成“到2025年，培育一万家”的目标") == []
     assert mentioned_dates("2023年3月，鹿客掌心锁V5正式面市") == ["2023-03"]
+
+
+def test_question_time_in_both_languages() -> None:
+    assert question_time("截至2022年9月，我国有多少家？") == "2022-09"
+    assert question_time("how many by september 2022?") == "2022-09"
+    assert question_time("how many by september of 2022?") == "2022-09"
+    assert question_time("how many in 2021?") == "2021"
+    assert question_time("how many in 2021?", english=False) is None  # a bare year needs 年 in Chinese
+    assert question_time("有多少家？") is None
