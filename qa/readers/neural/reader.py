@@ -89,9 +89,9 @@ def mentions_answer_type(qtype: QuestionType, text: str) -> bool:
 
 def quantity_span(text: str, start: int, end: int, qtype: QuestionType) -> tuple[int, int]:
     """A quantity answer's span made whole and single: moved over the magnitude and measure word that follow
-    its number ("8997" -> "8997家"), and cut to its last figure when it starts with another one ("四批共计
-    8997家" -> "8997家"), for a quantity question that names a unit or is asked in English (a Chinese
-    quantity's measure word is part of it); any other span is returned unchanged."""
+    its number ("8997" -> "8997家"), and started at its last figure ("四批共计8997家" -> "8997家"), keeping
+    a qualifier ("近", "超") or a range ("2至3家") before it, for a quantity question that names a unit or
+    is asked in English (a Chinese quantity's measure word is part of it); other spans are unchanged."""
     if qtype.answer_type != "quantity" or end <= start or (qtype.unit is None and qtype.lang != "en"):
         return start, end
     end = _complete_quantity(text, start, end, qtype)
@@ -101,13 +101,18 @@ def quantity_span(text: str, start: int, end: int, qtype: QuestionType) -> tuple
     i = j
     while i > start and (text[i - 1] in _DIGIT or text[i - 1] == "."):
         i -= 1  # back to the start of that figure
-    if j > start and any(ch in _DIGIT for ch in text[start:i]):
-        qualifier = next((q for q in _QUALIFIERS if text[max(start, i - len(q)) : i] == q), "")
-        start = i - len(qualifier)
-    return start, end
+    if j == start:  # no figure in the span
+        return start, end
+    if i - 2 >= start and text[i - 1] in _RANGE and text[i - 2] in _DIGIT:
+        i -= 1  # a range "2至3家": its first figure too
+        while i > start and (text[i - 1] in _DIGIT or text[i - 1] == "."):
+            i -= 1
+    qualifier = next((q for q in _QUALIFIERS if text[max(start, i - len(q)) : i] == q), "")
+    return i - len(qualifier), end
 
 
-_QUALIFIERS = ("超过", "将近", "近", "超", "约", "逾")
+_QUALIFIERS = ("超过", "将近", "近", "超", "约", "逾", "大约", "多达", "仅")
+_RANGE = "至到-~～—"
 
 
 def _complete_quantity(text: str, start: int, end: int, qtype: QuestionType) -> int:
@@ -131,19 +136,24 @@ class NeuralReaderConfig(SharedReaderConfig):
 
     max_passages: int = 10  # hits given to the reader; beyond answer_passages only as other sources' answers
     abstain_threshold: float | None = None  # None: the threshold calibrated on held-out data (manifest)
-    answer_passages: int = 5  # top hits read for the answer; quantity/date questions also read the first
-    # hit of each further document among max_passages (up to max_alternatives), for other sources' answers
+    # top hits read for the answer (None: the number calibrated with the model, else 5); quantity and date
+    # questions also read one hit of each further document among max_passages, for other sources' answers
+    answer_passages: int | None = None
     runtime: str = "auto"  # "auto" (torch bf16 on AMX CPUs, else ONNX int8), "onnx-int8", "torch-bf16", ...
     threads: int | None = None  # intra-op threads (None: up to 2)
     weights_dir: str | None = None  # a folder written by `python -m training.reader_export` (None: shipped)
     rank_weight: float | None = None  # span-score points a passage loses per retrieval rank below the first
     conf_scale: float | None = None  # confidence = sigmoid(conf_scale * (span - no_answer) + conf_bias)
     conf_bias: float | None = None
-    alternative_min_confidence: float = 0.5  # other documents' answers below this are not listed
+    # other documents' answers below this confidence are not listed (None: abstain_threshold, i.e. only
+    # answers the reader would give)
+    alternative_min_confidence: float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not isinstance(self.answer_passages, int) or self.answer_passages < 1:
+        if self.answer_passages is not None and (
+            not isinstance(self.answer_passages, int) or self.answer_passages < 1
+        ):
             raise InputError(
                 f"NeuralReaderConfig: answer_passages must be >= 1, got {self.answer_passages!r}"
             )
@@ -189,6 +199,9 @@ class NeuralReader:
                 cal.get("abstain_threshold", 0.5)
                 if config.abstain_threshold is None
                 else config.abstain_threshold
+            ),
+            answer_passages=(
+                cal.get("answer_passages", 5) if config.answer_passages is None else config.answer_passages
             ),
         )
         self.manifest = manifest
@@ -263,12 +276,14 @@ class NeuralReader:
         return answer.supporting_sentence or None
 
     def with_sources(self, hits: Sequence[Hit], found: Sequence[Hit]) -> list[Hit]:
-        """The answer passages first, then the passages the answer's sentence found, then the rest."""
-        head = list(hits[: self.config.answer_passages])
-        seen = {h.passage_id for h in hits}
-        new = [h for h in found if h.passage_id not in seen]
-        merged = (head + new + list(hits[self.config.answer_passages :]))[: self.config.max_passages]
-        return [replace(h, rank=i) for i, h in enumerate(merged, start=1)]
+        """The answer passages first, then the passages the answer's sentence found (its own first), then the
+        rest; each passage once, at its first place."""
+        n = self.config.answer_passages or 0
+        merged: dict[str, Hit] = {}
+        for h in [*hits[:n], *found, *hits[n:]]:
+            merged.setdefault(h.passage_id, h)
+        kept = list(merged.values())[: self.config.max_passages]
+        return [replace(h, rank=i) for i, h in enumerate(kept, start=1)]
 
     # ------------------------------------------------------------------ decision
 
@@ -327,10 +342,13 @@ class NeuralReader:
         """Each document's own confident answer of the question's type; the time-aware choice among them."""
         c = self.config
         asks_plan = any(cue in question for cue in _PLAN_CUES)
+        min_confidence = (
+            c.abstain_threshold if c.alternative_min_confidence is None else c.alternative_min_confidence
+        )
 
         def answers_it(p: _Pick) -> bool:
             return p is best or (
-                p.confidence >= c.alternative_min_confidence
+                p.confidence >= min_confidence
                 and self._same_type(qtype, p.text)
                 and (asks_plan or not is_plan_statement(p.hit.passage.text, p.start, p.end))
             )

@@ -113,7 +113,7 @@ def test_batch_equals_single_and_uses_one_model_call() -> None:
 
 
 def test_quantity_spans_take_the_measure_word_the_question_asks_for() -> None:
-    text = "已有四批共计8997家企业，累计超1.2万家，占30%，用时5年"
+    text = "已有四批共计8997家企业，累计超1.2万家，占30%，用时5年，每批2至3家"
     def grown(question: str, number: str) -> str:
         s = text.index(number)
         start, end = quantity_span(text, s, s + len(number), classify_question(question))
@@ -127,6 +127,8 @@ def test_quantity_spans_take_the_measure_word_the_question_asks_for() -> None:
     assert grown("谁培育了企业？", "8997") == "8997"  # not a quantity question
     assert grown("我国已培育了多少家企业？", "四批共计8997") == "8997家"  # one figure, the one asked for
     assert grown("累计有多少家？", "超1.2") == "超1.2万家"  # its qualifier stays
+    assert grown("我国已培育了多少家企业？", "共计8997") == "8997家"  # the verb is not part of it
+    assert grown("每批有多少家？", "批2至3") == "2至3家"  # nor is a range cut
 
 
 def test_deeper_hits_are_read_only_as_other_documents_answers() -> None:
@@ -198,8 +200,8 @@ def test_an_english_quantity_question_seeks_other_sources_with_its_answer_senten
     assert reader.source_query("截至2022年9月，我国已培育了多少家？", zh) is None  # Chinese: retrieval is fine
     who = reader.read("Who cultivated them?", hits[1:2])
     assert reader.source_query("Who cultivated them?", who) is None  # no other sources' answers to list
-    merged = reader.with_sources(hits[1:3], [hits[1], hits[0], hits[3]])
-    assert [h.passage_id for h in merged] == ["d1#0", "d0#0", "d3#0"]  # answer passage, found, cut at 3
+    merged = reader.with_sources(hits[1:4], [hits[0], hits[3], hits[2]])
+    assert [h.passage_id for h in merged] == ["d1#0", "d0#0", "d3#0"]  # answer passage, found (moved up), cut
     assert [h.rank for h in merged] == [1, 2, 3]
 
 
@@ -244,7 +246,20 @@ LITTLE_GIANTS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    "lang",
+    [
+        "zh",
+        pytest.param(
+            "en",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known gap (issue 13): asked in English, the shipped model answers 8997家 but lists "
+                "74家 (another count of firms) and misses the other two sources",
+            ),
+        ),
+    ],
+)
 def test_little_giant_question_with_the_shipped_model(bundled_qa, lang: str) -> None:  # noqa: ANN001
     """The bundled corpus holds three answers from three times; the question names September 2022."""
     ans = bundled_qa.ask(LITTLE_GIANTS[lang], reader="neural")
