@@ -53,6 +53,12 @@ def check_question(question: object) -> str:
     return cleaned
 
 
+def competition_ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based competition ranks ("1224") of scores sorted best first: equal scores share a rank, so exact
+    ties stay tied after reciprocal rank fusion."""
+    return np.searchsorted(-scores, -scores, side="left") + 1
+
+
 class Retriever:
     """Ranks the passages of one loaded index for questions; ties are broken by (-score, passage_id)."""
 
@@ -183,13 +189,13 @@ class Retriever:
     def _dense_rrf(self, found: list[VectorHit]) -> list[HybridHit]:
         """Dense hits scored as fusion with BM25 weighted 0 scores them: dense_weight / (rrf_k + rank),
         competition ranks so equal similarities stay tied."""
-        out: list[HybridHit] = []
-        rank, previous = 0, None
-        for i, (pid, sim) in enumerate(sorted(found, key=lambda h: (-h[1], h[0]))):
-            if sim != previous:
-                rank, previous = i + 1, sim
-            out.append((pid, self.config.dense_weight / (self.config.rrf_k + rank), sim))
-        return out
+        ordered = sorted(found, key=lambda h: (-h[1], h[0]))
+        ranks = competition_ranks(np.array([sim for _, sim in ordered], dtype=np.float64))
+        c = self.config
+        return [
+            (pid, c.dense_weight / (c.rrf_k + rank), sim)
+            for (pid, sim), rank in zip(ordered, ranks.tolist(), strict=True)
+        ]
 
     def _engine_hits(self, found: list[VectorHit] | list[HybridHit], *, bm25: bool = False) -> list[Hit]:
         """Hits from an engine's (passage_id, score[, dense score]) list, best first, ties by passage id;
@@ -231,9 +237,7 @@ class Retriever:
         c = self.config
         fused: dict[int, float] = {}
         for weight, (rows, vals) in ((c.dense_weight, dense), (bm25_weight, sparse)):
-            # competition ranks ("1224"): equal scores share a rank, so exact ties stay tied after fusion
-            ranks = np.searchsorted(-vals, -vals, side="left") + 1
-            for row, rank in zip(rows.tolist(), ranks.tolist(), strict=True):
+            for row, rank in zip(rows.tolist(), competition_ranks(vals).tolist(), strict=True):
                 fused[row] = fused.get(row, 0.0) + weight / (c.rrf_k + rank)
         rows = np.fromiter(fused.keys(), dtype=np.int64, count=len(fused))
         vals = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))

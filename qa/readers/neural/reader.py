@@ -38,7 +38,7 @@ from qa.readers.neural.weights import WEIGHTS_DIR, read_manifest
 from qa.readers.rules.answer_types import QuestionType, classify_question
 from qa.readers.rules.candidates import unit_matches
 from qa.readers.rules.dates import as_of_date, mentioned_dates, question_time
-from qa.readers.rules.numbers import UNITS
+from qa.readers.rules.numbers import QUANTITY_PREFIXES, RANGE_SEP, UNITS
 from qa.sentences import split_sentences
 from qa.tokenize import normalize_same_length
 from qa.types import Answer, Hit
@@ -90,8 +90,9 @@ def mentions_answer_type(qtype: QuestionType, text: str) -> bool:
 def quantity_span(text: str, start: int, end: int, qtype: QuestionType) -> tuple[int, int]:
     """A quantity answer's span made whole and single: moved over the magnitude and measure word that follow
     its number ("8997" -> "8997家"), and started at its last figure ("四批共计8997家" -> "8997家"), keeping
-    a qualifier ("近", "超") or a range ("2至3家") before it, for a quantity question that names a unit or
-    is asked in English (a Chinese quantity's measure word is part of it); other spans are unchanged."""
+    a degree word (`QUANTITY_PREFIXES`: "近", "超") or a range ("2至3家") before it, for a quantity question
+    that names a unit or is asked in English (a Chinese quantity's measure word is part of it); other spans
+    are unchanged."""
     if qtype.answer_type != "quantity" or end <= start or (qtype.unit is None and qtype.lang != "en"):
         return start, end
     end = _complete_quantity(text, start, end, qtype)
@@ -103,7 +104,7 @@ def quantity_span(text: str, start: int, end: int, qtype: QuestionType) -> tuple
         i -= 1  # back to the start of that figure
     if j == start:  # no figure in the span
         return start, end
-    if i - 2 >= start and text[i - 1] in _RANGE and text[i - 2] in _DIGIT:
+    if i - 2 >= start and re.fullmatch(RANGE_SEP, text[i - 1]) and text[i - 2] in _DIGIT:
         i -= 1  # a range "2至3家": its first figure too
         while i > start and (text[i - 1] in _DIGIT or text[i - 1] == "."):
             i -= 1
@@ -111,8 +112,7 @@ def quantity_span(text: str, start: int, end: int, qtype: QuestionType) -> tuple
     return i - len(qualifier), end
 
 
-_QUALIFIERS = ("超过", "将近", "近", "超", "约", "逾", "大约", "多达", "仅")
-_RANGE = "至到-~～—"
+_QUALIFIERS = tuple(sorted(QUANTITY_PREFIXES, key=len, reverse=True))  # longest first: "超过" before "超"
 
 
 def _complete_quantity(text: str, start: int, end: int, qtype: QuestionType) -> int:
