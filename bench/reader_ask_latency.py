@@ -1,7 +1,7 @@
 """Warm `QA.ask` latency per reader on the bundled corpus, side by side in one run (same index and questions).
 
     .venv/bin/python bench/reader_ask_latency.py [--readers rules,neural] [--threads 1,2] [--repeats 3] \
-        [--json OUT]
+        [--runtimes auto,onnx-int8] [--json OUT]
 
 Builds the bundled-corpus index once (default int8 encoder), then for each reader and thread count asks
 every question of eval/gold/corpus.jsonl once to warm up and `--repeats` more times, one at a time. The
@@ -32,6 +32,7 @@ def main() -> None:
     p.add_argument("--readers", default="rules,neural")
     p.add_argument("--threads", default="1,2")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--runtimes", default="auto", help="neural reader runtimes, e.g. auto,onnx-int8")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
     import torch
@@ -42,29 +43,34 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         qa = QA.build(None, Path(tmp) / "idx")
-        for name in args.readers.split(","):
-            for threads in (int(t) for t in args.threads.split(",")):
-                torch.set_num_threads(threads)
-                options = {"threads": threads} if name == "neural" else {}
-                qa.use_reader(name, **options)
-                for q in questions:  # warm-up (and, for the neural reader, the one-time model load)
+        configs = [
+            (name, threads, runtime)
+            for name in args.readers.split(",")
+            for runtime in (args.runtimes.split(",") if name == "neural" else [None])
+            for threads in (int(t) for t in args.threads.split(","))
+        ]
+        for name, threads, runtime in configs:
+            torch.set_num_threads(threads)
+            options = {"threads": threads, "runtime": runtime} if name == "neural" else {}
+            qa.use_reader(name, **options)
+            for q in questions:  # warm-up (and, for the neural reader, the one-time model load)
+                qa.ask(q)
+            p50s, p95s = [], []
+            for _ in range(args.repeats):
+                times = []
+                for q in questions:
+                    t0 = time.perf_counter()
                     qa.ask(q)
-                p50s, p95s = [], []
-                for _ in range(args.repeats):
-                    times = []
-                    for q in questions:
-                        t0 = time.perf_counter()
-                        qa.ask(q)
-                        times.append((time.perf_counter() - t0) * 1000)
-                    p50s.append(float(np.percentile(times, 50)))
-                    p95s.append(float(np.percentile(times, 95)))
-                row = {"reader": name, "threads": threads, "ask_p50_ms": round(statistics.median(p50s), 1),
-                       "ask_p95_ms": round(statistics.median(p95s), 1), "questions": len(questions),
-                       "repeats": args.repeats}
-                if name == "neural":
-                    row["runtime"] = qa.reader.extractor.scorer.name
-                print(json.dumps(row), flush=True)
-                results.append(row)
+                    times.append((time.perf_counter() - t0) * 1000)
+                p50s.append(float(np.percentile(times, 50)))
+                p95s.append(float(np.percentile(times, 95)))
+            row = {"reader": name, "threads": threads, "ask_p50_ms": round(statistics.median(p50s), 1),
+                   "ask_p95_ms": round(statistics.median(p95s), 1), "questions": len(questions),
+                   "repeats": args.repeats}
+            if name == "neural":
+                row["runtime"] = qa.reader.extractor.scorer.name
+            print(json.dumps(row), flush=True)
+            results.append(row)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

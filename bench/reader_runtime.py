@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/reader_runtime.py [--repeats 7] [--json bench/results/reader_runtime.json]
 
-Inference: the shipped span model on random windows (6 x 96 and 5 x 128 tokens, one batch), ONNX Runtime
-int8 and torch bf16 autocast, 1 and 2 threads; median ms per batch. Training: forward + backward + fused
-AdamW step on 32 random windows of 128 tokens with the trainer's settings (dropout 0, frozen word
+Inference: the shipped span model on random windows (6 x 96, 5 x 128 and 2 x 256 tokens, one batch), ONNX
+Runtime int8 and torch bf16 autocast, 1 and 2 threads; median ms per batch. Training: forward + backward +
+fused AdamW step on 32 random windows of 128 tokens with the trainer's settings (dropout 0, frozen word
 embeddings), fp32 and bf16 autocast, 2 threads; median windows/s after one warm-up step.
 """
 
@@ -40,7 +40,7 @@ def inference(repeats: int) -> list[dict]:
     for runtime in ("onnx-int8", "torch-bf16"):
         for threads in (1, 2):
             scorer = make_scorer(runtime, threads=threads)
-            for n, length in ((6, 96), (5, 128)):
+            for n, length in ((6, 96), (5, 128), (2, 256)):
                 ids = rng.integers(5, 20000, (n, length)).astype(np.int64)
                 mask = np.ones_like(ids)
                 ms = _median_ms(lambda s=scorer, i=ids, m=mask: s(i, m), repeats)

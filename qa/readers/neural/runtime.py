@@ -21,7 +21,7 @@ from qa.errors import MissingDependencyError
 from qa.paths import models_dir
 from qa.readers.neural.weights import WEIGHTS_DIR, ReaderWeightsError, load_weights, read_manifest
 
-RECIPE_VERSION = "1"  # bump when the export recipe changes: cached builds are then rebuilt
+RECIPE_VERSION = "2"  # bump when the export recipe changes: cached builds are then rebuilt
 ONNX_FILENAME = "span.int8.onnx"
 RUNTIMES = ("auto", "onnx-int8", "torch-bf16", "torch-fp32")
 _OPSET = 17
@@ -84,9 +84,27 @@ def _export(weights_dir: Path, out_dir: Path) -> None:
             dynamo=False,
         )
         quantize_dynamic(
-            str(fp32), str(out_dir / ONNX_FILENAME), weight_type=QuantType.QInt8, per_channel=True
+            str(fp32),
+            str(out_dir / ONNX_FILENAME),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            nodes_to_exclude=_fp32_nodes(fp32),
         )
     fp32.unlink()
+
+
+def _fp32_nodes(model_path: Path) -> list[str]:
+    """MatMuls left in fp32: each layer's feed-forward down-projection, whose input (the GELU output) loses
+    too much to per-tensor int8 activations (CMRC dev first 100, gold paragraph, r3: F1 0.727 all int8,
+    0.767 with these in fp32, 0.783 in fp32 or bf16)."""
+    import onnx
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    return [
+        n.name
+        for n in graph.node
+        if n.op_type == "MatMul" and n.name.endswith("/output/dense/MatMul") and "/attention/" not in n.name
+    ]
 
 
 def ensure_onnx(weights_dir: Path = WEIGHTS_DIR) -> Path:

@@ -90,9 +90,19 @@ class SpanCandidate:
 
 
 def best_spans(
-    start_logits: np.ndarray, end_logits: np.ndarray, window: Window, *, max_answer_tokens: int, top: int = 5
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    window: Window,
+    *,
+    max_answer_tokens: int,
+    top: int = 5,
+    length_penalty: float = 0.0,
 ) -> tuple[float, list[SpanCandidate]]:
-    """The window's no-answer score (`<s>` position) and its best spans, best first (ties by position)."""
+    """The window's no-answer score (`<s>` position) and its best spans, best first (ties by position).
+
+    Spans are ranked by start + end logit minus ``length_penalty`` per token beyond the first (a prior
+    against over-long spans, calibrated on held-out data); a candidate's ``score`` stays the plain logit sum.
+    """
     null = float(start_logits[0] + end_logits[0])
     lo, hi = window.offset, window.offset + (window.ctx_end - window.ctx_start)
     s = start_logits[lo:hi].astype(np.float64)
@@ -104,7 +114,8 @@ def best_spans(
     scores = s[:, None] + e[None, :]
     i, j = np.indices((n, n))
     scores[(j < i) | (j - i >= max_answer_tokens)] = -np.inf
-    flat = np.argsort(-scores, axis=None, kind="stable")[:top]
+    ranked = scores - length_penalty * (j - i) if length_penalty else scores
+    flat = np.argsort(-ranked, axis=None, kind="stable")[:top]
     cands = []
     for f in flat:
         a, b = divmod(int(f), n)

@@ -8,15 +8,15 @@ import re
 CJK_OR_WORD = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]")  # a content character (normalized text)
 LEAD_TRIM = "是为了有在的:：、,，.。 \t为由被把将即"
 TRAIL_TRIM = "的了是:：、,，.。；;！？!? \t等"
+# clause punctuation, never part of an answer at its edges (a full stop "." is: "Co." ends a name)
+PUNCT_TRIM = ":：、,，。；;！？!? \t"
 _QUOTE_PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "(": ")", "（": "）"}
 _CLOSING_MARKS = frozenset("”’」』》）)】")
 _CLOSERS_TO_OPENERS = {"”": "“", "’": "‘", "」": "「", "』": "『", "》": "《", "）": "（", ")": "("}
 _OPENING_MARKS = frozenset("“‘「『《（(【")
 
 
-def trim(
-    text: str, start: int, end: int, lead: str = LEAD_TRIM, trail: str = TRAIL_TRIM
-) -> tuple[int, int]:
+def trim(text: str, start: int, end: int, lead: str = LEAD_TRIM, trail: str = TRAIL_TRIM) -> tuple[int, int]:
     """Shrink [start, end) past leading/trailing function characters and unbalanced quote marks."""
     while start < end:
         first, last = text[start], text[end - 1]

@@ -51,3 +51,14 @@ def test_best_spans_keeps_order_length_limit_and_context_positions() -> None:
     assert (cands[0].start, cands[0].end, cands[0].score) == (13, 13, 9.0)
     assert (cands[1].start, cands[1].end) == (11, 12)
     assert all(c.end >= c.start and c.end - c.start < 2 for c in cands)
+
+
+def test_length_penalty_prefers_the_shorter_of_near_equal_spans_and_keeps_plain_scores() -> None:
+    w = Window((0, 9, 2, 2, 11, 12, 13, 14, 2), ctx_start=10, ctx_end=14, offset=4)
+    start = np.array([0.0, 0, 0, 0, 4.0, 0, 0, 0, 0])
+    end = np.array([0.0, 0, 0, 0, 0, 2.9, 0, 3.0, 0])  # ends at ctx 1 (2.9) or, longer, at ctx 3 (3.0)
+    _, plain = best_spans(start, end, w, max_answer_tokens=8, top=1)
+    assert (plain[0].start, plain[0].end) == (10, 13)
+    _, short = best_spans(start, end, w, max_answer_tokens=8, top=1, length_penalty=0.1)
+    # 4 + 2.9 - 0.1 * 1 = 6.8 beats 4 + 3.0 - 0.1 * 3 = 6.7; the score reported is the plain sum
+    assert (short[0].start, short[0].end, short[0].score) == (10, 11, pytest.approx(6.9))
