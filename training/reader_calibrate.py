@@ -6,9 +6,10 @@ the index with every passage that holds its answer taken out: questions the corp
 user asks them (the unanswerable questions of the data all sit beside a passage on their topic). Chosen
 here: `rank_weight` (the span-score cost per retrieval rank, by F1 on answerable questions), the confidence
 curve ``sigmoid(scale * (span - no_answer) + dense * evidence + bias)`` with the retrieval evidence the best
-dense similarity among the hits (logistic regression: an answer is right when its F1 >= 0.5; unanswerable
-questions are right only as abstentions) and the abstention threshold on that confidence (best SQuAD
-2.0-style F1 over all held-out questions, unanswerable ones included).
+dense similarity among the hits, dense and bias fitted apart for questions asked in English (logistic
+regression: an answer is right when its F1 >= 0.5; unanswerable questions are right only as abstentions)
+and the abstention threshold on that confidence (best SQuAD 2.0-style F1 over all held-out questions,
+unanswerable ones included).
 
     python -m training.reader_calibrate RUN_DIR --weights WEIGHTS_DIR --out calibration.json
 """
@@ -41,6 +42,7 @@ class Outcome(NamedTuple):
     evidence: float
     f1: float
     answerable: bool
+    english: bool = False  # asked in English: own evidence weight and bias (its similarity runs lower)
 
 
 class _MemoScorer:
@@ -82,7 +84,13 @@ def _choose_threshold(outcomes: list[Outcome], curve: dict[str, float]) -> tuple
     abstention); ties go to the lower threshold. Returns it and the F1 at every threshold tried."""
     conf = np.array(
         [
-            confidence(o.margin, o.evidence, curve["conf_scale"], curve["conf_dense"], curve["conf_bias"])
+            confidence(
+                o.margin,
+                o.evidence,
+                curve["conf_scale"],
+                curve["conf_dense_en" if o.english else "conf_dense"],
+                curve["conf_bias_en" if o.english else "conf_bias"],
+            )
             for o in outcomes
         ]
     )
@@ -180,15 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     best_sims = [max(s) for hs in hits if (s := [h.dense_score for h in hs if h.dense_score is not None])]
     dense_default = float(np.median(best_sims)) if best_sims else 0.0
     evidence = [retrieval_evidence(hs, dense_default) for hs in hits]
+    langs = [classify_question(e.question).lang for e in held]
     results = {}
     outcomes: dict[float, list[Outcome]] = {}  # rank weight -> one per held-out question
     for rw in RANK_WEIGHTS:
         f1s, feats, labels = [], [], []
         outcomes[rw] = []
-        for e, hs, spans, ev in zip(held, hits, rows, evidence, strict=True):
+        for e, hs, spans, ev, lang in zip(held, hits, rows, evidence, langs, strict=True):
+            en = lang != "zh"
             cands = [(r.score - rw * i, i, r) for i, r in enumerate(spans) if r.end > r.start]
             if not cands:
-                outcomes[rw].append(Outcome(-math.inf, ev, 0.0, e.start >= 0))
+                outcomes[rw].append(Outcome(-math.inf, ev, 0.0, e.start >= 0, en))
                 continue
             _, i, r = max(cands, key=lambda c: (c[0], -c[1]))
             pred = hs[i].passage.text[r.start : r.end]
@@ -196,15 +206,17 @@ def main(argv: list[str] | None = None) -> int:
             f1 = f1_score(pred, gold)
             if gold and not e.qid.endswith(":not-in-corpus"):
                 f1s.append(f1)
-            feats.append((r.score - r.null_score, ev))
+            feats.append((r.score - r.null_score, 0.0 if en else ev, ev if en else 0.0, float(en)))
             labels.append(1.0 if gold and f1 >= 0.5 else 0.0)
-            outcomes[rw].append(Outcome(r.score - r.null_score, ev, f1, bool(gold)))
+            outcomes[rw].append(Outcome(r.score - r.null_score, ev, f1, bool(gold), en))
         w = _fit_logistic(np.array(feats), np.array(labels))
         results[rw] = {
             "answerable_f1": statistics.fmean(f1s),
             "conf_scale": float(w[0]),
             "conf_dense": float(w[1]),
-            "conf_bias": float(w[2]),
+            "conf_dense_en": float(w[2]),
+            "conf_bias": float(w[4]),
+            "conf_bias_en": float(w[4] + w[3]),
             "n": len(feats),
             "answerable": len(f1s),
         }
@@ -212,7 +224,6 @@ def main(argv: list[str] | None = None) -> int:
     best = max(RANK_WEIGHTS, key=lambda rw: (results[rw]["answerable_f1"], -rw))
     # answerable F1 when only the top n passages are read (the latency lever), per question language:
     # retrieval ranks the answer's passage lower for English questions, so they may need more
-    langs = [classify_question(e.question).lang for e in held]
     by_passages: dict[str, dict[str, float]] = {}
     for lang in sorted(set(langs)):
         by_passages[lang] = {}
@@ -243,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         "conf_scale": results[best]["conf_scale"],
         "conf_dense": results[best]["conf_dense"],
         "conf_bias": results[best]["conf_bias"],
+        "conf_dense_en": results[best]["conf_dense_en"],
+        "conf_bias_en": results[best]["conf_bias_en"],
         "conf_dense_default": dense_default,
         # the embedding models whose similarities the evidence weight was fitted on (the same weights)
         "conf_dense_models": [FP32_MODEL, INT8_MODEL],

@@ -142,6 +142,13 @@ def retrieval_evidence(hits: Sequence[Hit], default: float) -> float:
     return max(sims) if sims else default
 
 
+def _calibrated(given: float | None, cal: dict, key: str, fallback: str, default: float) -> float:
+    """A config value: as given, else the calibration's ``key``, else its ``fallback``, else ``default``."""
+    if given is not None:
+        return given
+    return float(cal.get(key, cal.get(fallback, default)))
+
+
 def confidence(margin: float, evidence: float, scale: float, dense: float, bias: float) -> float:
     """The calibrated probability that an answer is right, from its span score minus the no-answer score
     (``margin``) and the question's retrieval evidence."""
@@ -171,6 +178,9 @@ class NeuralReaderConfig(SharedReaderConfig):
     conf_bias: float | None = None
     conf_dense: float | None = None
     conf_dense_default: float | None = None
+    # the same two for questions asked in English, whose similarity to Chinese passages runs lower
+    conf_dense_en: float | None = None
+    conf_bias_en: float | None = None
     # other documents' answers below this confidence are not listed (None: abstain_threshold, i.e. only
     # answers the reader would give)
     alternative_min_confidence: float | None = None
@@ -220,6 +230,8 @@ class NeuralReader:
             conf_scale=cal.get("conf_scale", 0.5) if config.conf_scale is None else config.conf_scale,
             conf_bias=cal.get("conf_bias", 0.0) if config.conf_bias is None else config.conf_bias,
             conf_dense=cal.get("conf_dense", 0.0) if config.conf_dense is None else config.conf_dense,
+            conf_dense_en=_calibrated(config.conf_dense_en, cal, "conf_dense_en", "conf_dense", 0.0),
+            conf_bias_en=_calibrated(config.conf_bias_en, cal, "conf_bias_en", "conf_bias", 0.0),
             conf_dense_default=(
                 cal.get("conf_dense_default", 0.0)
                 if config.conf_dense_default is None
@@ -330,9 +342,11 @@ class NeuralReader:
 
     # ------------------------------------------------------------------ decision
 
-    def _confidence(self, r: SpanResult, evidence: float) -> float:
+    def _confidence(self, r: SpanResult, evidence: float, lang: str) -> float:
         c = self.config
-        return confidence(r.score - r.null_score, evidence, c.conf_scale, c.conf_dense, c.conf_bias)
+        if lang == "zh":
+            return confidence(r.score - r.null_score, evidence, c.conf_scale, c.conf_dense, c.conf_bias)
+        return confidence(r.score - r.null_score, evidence, c.conf_scale, c.conf_dense_en, c.conf_bias_en)
 
     def _decide(self, question: str, hits: tuple[Hit, ...], spans: list[tuple[int, SpanResult]]) -> Answer:
         """The answer from each read passage's best span (``spans``: (position in hits, span) pairs)."""
@@ -348,7 +362,7 @@ class NeuralReader:
                 hits[i],
                 *quantity_span(hits[i].passage.text, r.start, r.end, qtype),
                 r.score - c.rank_weight * i,
-                self._confidence(r, evidence),
+                self._confidence(r, evidence, qtype.lang),
             )
             for i, r in spans
             if r.end > r.start
