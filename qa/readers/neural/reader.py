@@ -142,11 +142,13 @@ def retrieval_evidence(hits: Sequence[Hit], default: float) -> float:
     return max(sims) if sims else default
 
 
-def _calibrated(given: float | None, cal: dict, key: str, fallback: str, default: float) -> float:
+def _calibrated(
+    given: float | None, cal: dict, key: str, default: float, fallback: str | None = None
+) -> float:
     """A config value: as given, else the calibration's ``key``, else its ``fallback``, else ``default``."""
     if given is not None:
         return given
-    return float(cal.get(key, cal.get(fallback, default)))
+    return float(cal.get(key, cal.get(fallback, default) if fallback else default))
 
 
 def confidence(margin: float, evidence: float, scale: float, dense: float, bias: float) -> float:
@@ -226,22 +228,14 @@ class NeuralReader:
         cal = manifest.get("calibration") or {}
         self.config = replace(
             config,
-            rank_weight=cal.get("rank_weight", 1.0) if config.rank_weight is None else config.rank_weight,
-            conf_scale=cal.get("conf_scale", 0.5) if config.conf_scale is None else config.conf_scale,
-            conf_bias=cal.get("conf_bias", 0.0) if config.conf_bias is None else config.conf_bias,
-            conf_dense=cal.get("conf_dense", 0.0) if config.conf_dense is None else config.conf_dense,
-            conf_dense_en=_calibrated(config.conf_dense_en, cal, "conf_dense_en", "conf_dense", 0.0),
-            conf_bias_en=_calibrated(config.conf_bias_en, cal, "conf_bias_en", "conf_bias", 0.0),
-            conf_dense_default=(
-                cal.get("conf_dense_default", 0.0)
-                if config.conf_dense_default is None
-                else config.conf_dense_default
-            ),
-            abstain_threshold=(
-                cal.get("abstain_threshold", 0.5)
-                if config.abstain_threshold is None
-                else config.abstain_threshold
-            ),
+            rank_weight=_calibrated(config.rank_weight, cal, "rank_weight", 1.0),
+            conf_scale=_calibrated(config.conf_scale, cal, "conf_scale", 0.5),
+            conf_bias=_calibrated(config.conf_bias, cal, "conf_bias", 0.0),
+            conf_dense=_calibrated(config.conf_dense, cal, "conf_dense", 0.0),
+            conf_dense_en=_calibrated(config.conf_dense_en, cal, "conf_dense_en", 0.0, "conf_dense"),
+            conf_bias_en=_calibrated(config.conf_bias_en, cal, "conf_bias_en", 0.0, "conf_bias"),
+            conf_dense_default=_calibrated(config.conf_dense_default, cal, "conf_dense_default", 0.0),
+            abstain_threshold=_calibrated(config.abstain_threshold, cal, "abstain_threshold", 0.5),
             answer_passages=(
                 cal.get("answer_passages", 5) if config.answer_passages is None else config.answer_passages
             ),
@@ -344,9 +338,8 @@ class NeuralReader:
 
     def _confidence(self, r: SpanResult, evidence: float, lang: str) -> float:
         c = self.config
-        if lang == "zh":
-            return confidence(r.score - r.null_score, evidence, c.conf_scale, c.conf_dense, c.conf_bias)
-        return confidence(r.score - r.null_score, evidence, c.conf_scale, c.conf_dense_en, c.conf_bias_en)
+        dense, bias = (c.conf_dense, c.conf_bias) if lang == "zh" else (c.conf_dense_en, c.conf_bias_en)
+        return confidence(r.score - r.null_score, evidence, c.conf_scale, dense, bias)
 
     def _decide(self, question: str, hits: tuple[Hit, ...], spans: list[tuple[int, SpanResult]]) -> Answer:
         """The answer from each read passage's best span (``spans``: (position in hits, span) pairs)."""
