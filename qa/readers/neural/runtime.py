@@ -58,9 +58,7 @@ def _torch_model(weights_dir: Path) -> Any:
     from qa.readers.neural.torch_model import SpanModel
 
     state, _ = load_weights(weights_dir)
-    model = SpanModel.from_e5_folder(ensure_e5_small())
-    model.load_trainable_state({k: torch.from_numpy(v) for k, v in state.items()})
-    return model.eval()
+    return SpanModel.for_inference(ensure_e5_small(), {k: torch.from_numpy(v) for k, v in state.items()})
 
 
 def export_fp32(weights_dir: Path, path: Path) -> None:
