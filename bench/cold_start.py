@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/cold_start.py [--runs 5] [--json bench/results/cold_start.json]
                                          [--models multilingual-e5-small multilingual-e5-small-int8]
-                                         [--readers rules,neural]
+                                         [--readers rules,neural,neural:runtime=onnx-int8]
 
 For each model it builds the bundled corpus's index once (`qa index --model M --index TMP`, not timed), then
 alternates, --runs times:
@@ -10,9 +10,9 @@ alternates, --runs times:
        index load, model load, retrieval, reading), checked to answer;
   app  `python app.py --index TMP --port FREE` started, then polled every 50 ms through gradio_client until
        `/ask` returns an answer; the figure is start -> that answer (includes gradio's own start-up).
-With --readers, `qa ask --reader R` is also timed per reader (after one untimed run that builds the
-reader's cached files). Model files are already converted/exported in the cache (the one-time conversion is
-not a cold start).
+With --readers, `qa ask --reader R` is also timed per reader, after one untimed run that builds the
+reader's cached files; `R:KEY=VALUE` adds `--reader-option KEY=VALUE` (e.g. `neural:runtime=torch-bf16`).
+Model files are already converted/exported in the cache (the one-time conversion is not a cold start).
 The OS page cache is warm after the first run (we cannot drop it without root); the first run of each kind is
 reported separately. Medians over runs.
 """
@@ -43,9 +43,12 @@ def _env() -> dict[str, str]:
 
 
 def cli_once(index: Path, reader: str = "rules") -> float:
+    name, _, option = reader.partition(":")
+    extra = ["--reader-option", option] if option else []
     t = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "qa", "ask", QUESTION, "--index", str(index), "--json", "--reader", reader],
+        [sys.executable, "-m", "qa", "ask", QUESTION, "--index", str(index), "--json", "--reader", name]
+        + extra,
         cwd=REPO, env=_env(), capture_output=True, text=True, check=False,
     )
     dt = time.perf_counter() - t

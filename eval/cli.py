@@ -16,7 +16,7 @@ from typing import Any
 from eval.gold import GoldSet, load_gold
 from eval.runner import DEFAULT_K, EvalResult, evaluate, reader_info, write_runs
 from qa.errors import InputError, QAError
-from qa.readers.factory import DEFAULT_READER, reader_names
+from qa.readers.factory import DEFAULT_READER, parse_reader_options, reader_names
 from qa.types import MODES
 from qa.vectors.base import DEFAULT_BACKEND
 from qa.vectors.factory import backend_names
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retrieval-only", action="store_true", help="skip the reader; answer metrics are null")
     p.add_argument("--reader", choices=reader_names(), default=DEFAULT_READER,
                    help=f"answer reader (default: {DEFAULT_READER})")
+    p.add_argument("--reader-option", action="append", metavar="KEY=VALUE",
+                   help="set a field of the reader's config, e.g. runtime=onnx-int8 (repeatable)")
     p.add_argument("--model", default=None, help="embedding model when building an index (e.g. 'fake')")
     p.add_argument("--backend", choices=backend_names(), default=None,
                    help="vector store when building the eval index of SQuAD contexts (default: faiss)")
@@ -224,8 +226,9 @@ def run(args: argparse.Namespace) -> int:
         "vector_backend": vector_config.get("backend", DEFAULT_BACKEND),
         "index_build_s": round(opened_s, 1) if built else None,
     }
-    if args.reader != DEFAULT_READER:
-        qa.use_reader(args.reader)
+    options = parse_reader_options(args.reader_option)
+    if args.reader != DEFAULT_READER or options:
+        qa.use_reader(args.reader, **options)
     reader = not args.retrieval_only
     k = _reader_k(qa, args.k) if reader else (DEFAULT_K if args.k is None else args.k)
     # SQuAD doc ids name the gold contexts; they only identify passages when those contexts are the corpus.

@@ -13,7 +13,7 @@ from pathlib import Path
 from qa import __version__
 from qa.errors import QAError
 from qa.filetypes import supported_list
-from qa.readers.factory import DEFAULT_READER, reader_names
+from qa.readers.factory import DEFAULT_READER, parse_reader_options, reader_names
 from qa.types import MODES, Answer, Filters, Hit
 from qa.vectors.factory import backend_names
 
@@ -173,8 +173,9 @@ def format_answer(ans: Answer) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     qa = _open(args)
-    if args.reader != DEFAULT_READER:
-        qa.use_reader(args.reader)
+    options = parse_reader_options(args.reader_option)
+    if args.reader != DEFAULT_READER or options:
+        qa.use_reader(args.reader, **options)
     ans = qa.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args))
     print(json.dumps(ans.to_json(), ensure_ascii=False) if args.json else format_answer(ans))
     return 0
@@ -240,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query_options(p, None)
     p.add_argument("--reader", choices=reader_names(), default=DEFAULT_READER,
                    help=f"answer reader (default: {DEFAULT_READER})")
+    p.add_argument("--reader-option", action="append", metavar="KEY=VALUE",
+                   help="set a field of the reader's config, e.g. runtime=onnx-int8 (repeatable)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("info", help="print the manifest of an index")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,21 @@ def reader_class(name: str) -> Any:
         raise InputError(f"unknown reader {name!r}: choose one of {', '.join(reader_names())}") from None
     module, _, cls = target.partition(":")
     return getattr(importlib.import_module(module), cls)
+
+
+def parse_reader_options(items: Sequence[str] | None) -> dict[str, Any]:
+    """``["runtime=torch-bf16", "threads=1"]`` (the CLI's repeatable ``--reader-option``) as options for
+    `make_reader`; values are read as JSON where they parse (numbers, true/false, null), else kept as text."""
+    options: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"reader option {item!r} is not KEY=VALUE (e.g. runtime=onnx-int8)")
+        try:
+            options[key.strip()] = json.loads(raw)
+        except ValueError:
+            options[key.strip()] = raw
+    return options
 
 
 def make_reader(name: str = DEFAULT_READER, *, encoder: Encoder | None = None, **options: Any) -> Reader:

@@ -141,6 +141,11 @@ def test_cli_ask_takes_a_registered_reader(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["ask", q, "--index", str(idx), "--reader", "magic"])
     assert "invalid choice: 'magic' (choose from 'rules', 'baseline'" in capsys.readouterr().err
+    # a reader's config fields from the command line: the rule reader made to abstain on everything
+    assert main(["ask", q, "--index", str(idx), "--json", "--reader-option", "abstain_threshold=1.0"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"] is None
+    assert main(["ask", q, "--index", str(idx), "--reader-option", "nope=1"]) == 2
+    assert "reader 'rules' has no option 'nope'" in capsys.readouterr().err
 
 
 def _run(*args: str, env_index: Path) -> tuple[int, str, str]:

@@ -47,3 +47,20 @@ def test_as_reader_takes_a_reader_a_name_or_none() -> None:
     assert as_reader(reader) is reader
     assert isinstance(as_reader("baseline"), ClauseBaselineReader)
     assert isinstance(as_reader(None), RuleReader)
+
+
+def test_cli_reader_options_parse_as_json_values_else_text() -> None:
+    from qa.readers.factory import parse_reader_options
+
+    assert parse_reader_options(["runtime=onnx-int8", "threads=1", "abstain_threshold=0.3", "x=null"]) == {
+        "runtime": "onnx-int8",
+        "threads": 1,
+        "abstain_threshold": 0.3,
+        "x": None,
+    }
+    assert parse_reader_options(None) == {}
+    reader = make_reader("rules", **parse_reader_options(["max_passages=3"]))
+    assert reader.max_passages == 3
+    for bad in ("runtime", "=1"):
+        with pytest.raises(InputError, match="is not KEY=VALUE"):
+            parse_reader_options([bad])
