@@ -8,6 +8,7 @@ which-question names ("哪个城市" → 城市), which the reader uses to prefe
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -219,6 +220,11 @@ def classify_question(question: str) -> QuestionType:
     """Infer what kind of answer ``question`` expects (Chinese or English question)."""
     if not isinstance(question, str):
         raise InputError(f"the question must be text, got {type(question).__name__}")
+    return _classify(question)
+
+
+@functools.lru_cache(maxsize=4096)  # readers ask for one question's type several times; the result is frozen
+def _classify(question: str) -> QuestionType:
     lang = question_language(question)
     rules = _ZH_RULES if lang == "zh" else _EN_RULES
     text = question if lang == "zh" else question.lower()
