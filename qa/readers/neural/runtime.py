@@ -38,12 +38,17 @@ class SpanScorer(Protocol):
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
-def has_amx() -> bool:
-    """Whether the CPU advertises AMX bf16 tiles (then torch bf16 beats int8)."""
+def cpu_has(flag: str) -> bool:
+    """Whether the CPU advertises ``flag`` in /proc/cpuinfo (False where that file cannot be read)."""
     try:
-        return "amx_bf16" in Path("/proc/cpuinfo").read_text()
+        return flag in Path("/proc/cpuinfo").read_text().split()
     except OSError:
         return False
+
+
+def has_amx() -> bool:
+    """Whether the CPU advertises AMX bf16 tiles (then torch bf16 beats int8)."""
+    return cpu_has("amx_bf16")
 
 
 def _torch_model(weights_dir: Path) -> Any:
