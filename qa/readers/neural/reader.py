@@ -189,14 +189,10 @@ class NeuralReaderConfig(SharedReaderConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.threads is not None and (
-            not isinstance(self.threads, int) or isinstance(self.threads, bool) or self.threads < 1
-        ):
-            raise InputError(f"NeuralReaderConfig: threads must be an int >= 1 or None, got {self.threads!r}")
-        for name in ("answer_passages", "answer_passages_en"):
+        for name in ("answer_passages", "answer_passages_en", "threads"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise InputError(f"NeuralReaderConfig: {name} must be an int >= 1, got {value!r}")
+                raise InputError(f"NeuralReaderConfig: {name} must be an int >= 1 or None, got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -272,6 +272,9 @@ def test_bad_options_and_runtime_are_clear_errors() -> None:
         make_reader("neural", no_such_option=1)
     with pytest.raises(InputError):
         NeuralReader(object())  # type: ignore[arg-type]
+    for name, bad in (("threads", "abc"), ("threads", 0), ("answer_passages", True), ("answer_passages_en", 0)):
+        with pytest.raises(InputError, match=f"{name} must be an int >= 1 or None"):
+            NeuralReaderConfig(**{name: bad})
 
 
 # ---------------------------------------------------------------- the shipped model (slow)
