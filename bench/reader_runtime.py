@@ -3,9 +3,10 @@
     .venv/bin/python bench/reader_runtime.py [--repeats 7] [--json bench/results/reader_runtime.json]
 
 Inference: the shipped span model on random windows (6 x 96, 5 x 128 and 2 x 256 tokens, one batch), ONNX
-Runtime int8 and torch bf16 autocast, 1 and 2 threads; median ms per batch. Training: forward + backward +
-fused AdamW step on 32 random windows of 128 tokens with the trainer's settings (dropout 0, frozen word
-embeddings), fp32 and bf16 autocast, 2 threads; median windows/s after one warm-up step.
+Runtime int8, OpenVINO with the bf16 hint and torch bf16 autocast, 1 and 2 threads; median ms per batch.
+Training: forward + backward + fused AdamW step on 32 random windows of 128 tokens with the trainer's
+settings (dropout 0, frozen word embeddings), fp32 and bf16 autocast, 2 threads; median windows/s after one
+warm-up step.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def inference(repeats: int) -> list[dict]:
 
     rng = np.random.default_rng(0)
     rows = []
-    for runtime in ("onnx-int8", "torch-bf16"):
+    for runtime in ("onnx-int8", "openvino-bf16", "torch-bf16"):
         for threads in (1, 2):
             scorer = make_scorer(runtime, threads=threads)
             for n, length in ((6, 96), (5, 128), (2, 256)):

