@@ -262,8 +262,12 @@ def evaluate(
 
 
 def reader_info(reader: Reader) -> dict[str, Any]:
-    """What identifies a reader in ``--json`` and runs files: its name, passages read and whole config."""
+    """What identifies a reader in ``--json`` and runs files: its name, passages read and whole config, and
+    the runtime it resolved to where it has one (the neural reader's "auto" differs by CPU)."""
     info = {"name": reader.name, "max_passages": reader.max_passages, "config": reader.config.to_dict()}
+    runtime = getattr(reader, "runtime", None)
+    if isinstance(runtime, str):
+        info["runtime"] = runtime
     json.dumps(info)  # a config that is not JSON-ready fails here, before the run, not after it
     return info
 

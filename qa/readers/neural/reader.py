@@ -259,6 +259,14 @@ class NeuralReader:
     def max_passages(self) -> int:
         return self.config.max_passages
 
+    @property
+    def runtime(self) -> str:
+        """The runtime that reads: ``config.runtime``, with "auto" resolved for this CPU (recorded in eval
+        runs, whose config alone would say only "auto")."""
+        from qa.readers.neural.runtime import auto_runtime
+
+        return auto_runtime() if self.config.runtime == "auto" else self.config.runtime
+
     @cached_property
     def extractor(self) -> SpanExtractor:
         """The model, loaded at first use (the ONNX build is made once and cached)."""

@@ -267,6 +267,15 @@ def test_an_english_quantity_question_seeks_other_sources_with_its_answer_senten
     assert [h.rank for h in merged] == [1, 2, 3]
 
 
+def test_eval_runs_record_the_runtime_auto_resolved_to() -> None:
+    from eval.runner import reader_info
+    from qa.readers.neural.runtime import auto_runtime
+
+    auto = reader_info(NeuralReader())
+    assert auto["config"]["runtime"] == "auto" and auto["runtime"] == auto_runtime() != "auto"
+    assert reader_info(NeuralReader(NeuralReaderConfig(runtime="onnx-int8")))["runtime"] == "onnx-int8"
+
+
 def test_bad_options_and_runtime_are_clear_errors() -> None:
     with pytest.raises(InputError):
         make_reader("neural", no_such_option=1)
