@@ -32,13 +32,22 @@ class RetrievalConfig:
     rrf_k: int = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
-    # BM25's fusion weight is scaled by min(1, coverage / bm25_full_coverage), coverage being the share of the
-    # query's distinct tokens found in the corpus: full weight for questions in the corpus's language, little
-    # for English questions over Chinese text. 0 turns the scaling off.
+    # BM25's fusion weight is scaled by (coverage - bm25_min_coverage) / (bm25_full_coverage -
+    # bm25_min_coverage), clipped to [0, 1], coverage being the share of the query's distinct tokens found in
+    # the corpus: full weight for questions in the corpus's language, none for English questions over Chinese
+    # text (whose few matches are stray names and numbers). bm25_full_coverage 0 turns the scaling off.
     bm25_full_coverage: float = 0.5
+    bm25_min_coverage: float = 0.4  # chosen on training data: bench/english_fusion.py
     fusion_depth: int = 100  # candidates taken from each retriever before fusing
     max_k: int = 1000
     max_question_chars: int = 2000  # longer questions are cut for retrieval (bounded time)
+
+    def __post_init__(self) -> None:
+        if self.bm25_full_coverage > 0 and not 0 <= self.bm25_min_coverage < self.bm25_full_coverage:
+            raise InputError(
+                "RetrievalConfig: bm25_min_coverage must be >= 0 and below bm25_full_coverage "
+                f"({self.bm25_min_coverage!r} vs {self.bm25_full_coverage!r})"
+            )
 
 
 def check_question(question: object) -> str:
@@ -225,7 +234,8 @@ class Retriever:
         if c.bm25_full_coverage <= 0:
             return c.bm25_weight
         coverage = self.store.bm25.coverage(tokenize(question))
-        return c.bm25_weight * min(1.0, coverage / c.bm25_full_coverage)
+        lo = c.bm25_min_coverage
+        return c.bm25_weight * min(1.0, max(0.0, coverage - lo) / (c.bm25_full_coverage - lo))
 
     def _fuse(
         self,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import FakeEncoder
+from qa.errors import InputError
 from qa.indexer import build_index
 from qa.retriever import RetrievalConfig, Retriever
 from qa.store import load_index
@@ -140,17 +141,36 @@ def test_bm25_weight_follows_how_much_of_the_question_the_corpus_knows(retriever
     assert bm25.coverage([]) == 1.0
     full = retriever.config.bm25_weight
     assert retriever.bm25_weight("哪个城市的专精特新企业数量最多？") == full
-    english = "How many little giant firms by 2022 and 8997?"
-    coverage = bm25.coverage(tokenize(english))  # "2022" and "8997" occur in the Chinese text, the words do not
-    assert 0 < coverage < 0.5
-    assert retriever.bm25_weight(english) == pytest.approx(full * coverage / 0.5)
+    english = "How many little giant firms by 2022?"
+    coverage = bm25.coverage(tokenize(english))  # "2022" occurs in the Chinese text, the words do not
+    assert 0 < coverage < retriever.config.bm25_min_coverage < 0.5
+    assert retriever.bm25_weight(english) == 0  # below the minimum coverage: BM25 is left out
+    ramp = Retriever(retriever.store, retriever.encoder, RetrievalConfig(bm25_min_coverage=0))
+    assert ramp.bm25_weight(english) == pytest.approx(full * coverage / 0.5)
+    lower = Retriever(retriever.store, retriever.encoder, RetrievalConfig(bm25_min_coverage=coverage / 2))
+    assert lower.bm25_weight(english) == pytest.approx(full * (coverage / 2) / (0.5 - coverage / 2))
     off = Retriever(retriever.store, retriever.encoder, RetrievalConfig(bm25_full_coverage=0))
     assert off.bm25_weight(english) == full
+
+
+def test_bm25_left_out_gives_the_dense_ranking_and_bad_coverage_settings_are_refused(
+    retriever: Retriever,
+) -> None:
+    english = "How many little giant firms by 2022?"
+    assert retriever.bm25_weight(english) == 0
+    hybrid = retriever.retrieve_batch([english], k=5)[0]
+    dense = retriever.retrieve_batch([english], k=5, mode="dense")[0]
+    assert [h.passage_id for h in hybrid] == [h.passage_id for h in dense]
+    for lo, full in ((0.5, 0.5), (0.6, 0.5), (-0.1, 0.5)):
+        with pytest.raises(InputError, match="bm25_min_coverage"):
+            RetrievalConfig(bm25_min_coverage=lo, bm25_full_coverage=full)
+    RetrievalConfig(bm25_min_coverage=0.9, bm25_full_coverage=0)  # scaling off: the minimum is unused
 
 
 def test_a_down_weighted_bm25_changes_the_fused_scores(retriever: Retriever) -> None:
     english = "How many little giant firms by 2022 and 8997?"
     off = Retriever(retriever.store, retriever.encoder, RetrievalConfig(bm25_full_coverage=0))
+    retriever = Retriever(retriever.store, retriever.encoder, RetrievalConfig(bm25_min_coverage=0))
     on_hits = retriever.retrieve_batch([english], k=5)[0]
     off_hits = off.retrieve_batch([english], k=5)[0]
     assert any(h.bm25_score for h in off_hits)  # BM25 matched something
