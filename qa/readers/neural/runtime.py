@@ -251,6 +251,7 @@ class OpenVinoScorer:
     name = "openvino-bf16"
 
     def __init__(self, weights_dir: Path = WEIGHTS_DIR, threads: int | None = None) -> None:
+        _openvino()  # without OpenVINO: the install hint, before any build
         compiled = _compiled(str(ensure_openvino(weights_dir)), threads or min(2, os.cpu_count() or 1))
         self._request = compiled.create_infer_request()
         self._lock = threading.Lock()  # an infer request runs one inference at a time
