@@ -26,7 +26,7 @@ from qa.readers.neural.weights import WEIGHTS_DIR, ReaderWeightsError, load_weig
 
 RECIPE_VERSION = "2"  # bump when the export recipe changes: cached builds are then rebuilt
 ONNX_FILENAME = "span.int8.onnx"
-OV_RECIPE_VERSION = "1"  # the same for the OpenVINO IR
+OV_RECIPE_VERSION = "2"  # the same for the OpenVINO IR (2: fp16 weights)
 OV_FILENAME = "span.xml"  # its weights sit beside it in span.bin
 RUNTIMES = ("auto", "onnx-int8", "openvino-bf16", "torch-bf16", "torch-fp32")
 _OPSET = 17
@@ -123,11 +123,13 @@ def fp32_nodes(model_path: Path) -> list[str]:
 
 
 def _export_openvino(weights_dir: Path, out_dir: Path) -> None:
-    """The fp32 ONNX export converted to an OpenVINO IR in fp32 (bf16 is chosen when it is compiled)."""
+    """The fp32 ONNX export converted to an OpenVINO IR with fp16 weights (compute is bf16, chosen when it is
+    compiled). Against an fp32 IR: half the disk (235 MB), about 450 MB less memory once compiled (the word
+    table is not copied), and the same EM / F1 on held-out data (bench/reader_openvino_fp16_ir.py)."""
     ov = _openvino()
     fp32 = out_dir / "span.fp32.onnx"
     export_fp32(weights_dir, fp32)
-    ov.save_model(ov.Core().read_model(str(fp32)), str(out_dir / OV_FILENAME), compress_to_fp16=False)
+    ov.save_model(ov.Core().read_model(str(fp32)), str(out_dir / OV_FILENAME), compress_to_fp16=True)
     fp32.unlink()
 
 
