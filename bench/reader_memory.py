@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from common import run_header, write_report
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -54,11 +56,9 @@ def main() -> None:
             cmd = [sys.executable, "-c", CHILD, str(index), name, json.dumps(options), json.dumps(questions)]
             subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)  # builds and caches the model
             out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
-            row = {"reader": spec, **json.loads(out.strip().splitlines()[-1])}
-            print(json.dumps(row), flush=True)
-            rows.append(row)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1) + "\n")
+            rows.append({"reader": spec, **json.loads(out.strip().splitlines()[-1])})
+            print(json.dumps(rows[-1]), flush=True)
+    write_report(args.json, {**run_header(questions=len(questions)), "readers": rows})
 
 
 if __name__ == "__main__":
