@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from common import write_report
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -69,8 +71,7 @@ def main() -> None:
                 "modes": rows,
             }
     print(json.dumps(report, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    write_report(args.json, report)
 
 
 if __name__ == "__main__":

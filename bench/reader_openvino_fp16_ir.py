@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -24,19 +25,14 @@ CMRC_DEV = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
 
 
 class IrScorer:
-    """An OpenVINO IR compiled for the CPU with the bf16 hint (as the product's runtime compiles it)."""
+    """An OpenVINO IR compiled as the product's runtime compiles it (bf16 hint, latency)."""
 
     name = "openvino-bf16"
 
     def __init__(self, path: Path, threads: int = 2) -> None:
-        import openvino as ov
+        from qa.readers.neural.runtime import compiled_ir
 
-        config = {
-            "INFERENCE_NUM_THREADS": threads,
-            "INFERENCE_PRECISION_HINT": "bf16",
-            "PERFORMANCE_HINT": "LATENCY",
-        }
-        self._request = ov.Core().compile_model(str(path), "CPU", config).create_infer_request()
+        self._request = compiled_ir(str(path), threads).create_infer_request()
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out = self._request.infer({"input_ids": input_ids, "attention_mask": attention_mask})
@@ -93,8 +89,7 @@ def main() -> None:
             report["scores"][f"{label}/{name}"] = {"em": res["em"], "f1": res["f1"], "questions": len(rows)}
             print(label, name, res["em"], res["f1"], flush=True)
     print(json.dumps(report, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    write_report(args.json, report)
 
 
 if __name__ == "__main__":

@@ -170,7 +170,8 @@ class NeuralReaderConfig(SharedReaderConfig):
     # the same for questions asked in English, whose answer passage retrieval ranks lower (None: the
     # calibrated number, or answer_passages when that is set)
     answer_passages_en: int | None = None
-    # "auto" (torch bf16 on AMX CPUs, OpenVINO bf16 on AVX-512 bf16 ones, else ONNX int8), or one of those
+    # "auto" (OpenVINO bf16 on CPUs with native bf16, torch bf16 on AMX without OpenVINO, else ONNX int8;
+    # see runtime.auto_runtime), or one of those
     runtime: str = "auto"
     threads: int | None = None  # intra-op threads (None: up to 2)
     weights_dir: str | None = None  # a folder written by `python -m training.reader_export` (None: shipped)
