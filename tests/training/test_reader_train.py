@@ -66,10 +66,10 @@ CFG = TrainConfig(
 )  # fmt: skip
 
 
-def _train(out: Path, tmp_path: Path, *, resume: bool = False) -> None:
+def _train(out: Path, tmp_path: Path, *, resume: bool = False, cfg: TrainConfig = CFG) -> None:
     train(
-        out, CFG, resume=resume, limit=None, max_steps=None, checkpoint_every=1, threads=1,
-        model_folder=tmp_path / "model", data_root=tmp_path / "data",
+        out, cfg, resume=resume, limit=None, max_steps=None, checkpoint_every=1, threads=1,
+        model_folder=tmp_path / "model", data_root=tmp_path / "data", retrieval_model="fake",
     )  # fmt: skip
 
 
@@ -106,4 +106,42 @@ def test_a_killed_run_resumes_to_the_same_weights(tmp_path: Path, monkeypatch) -
     resumed = load_file(str(tmp_path / "stopped" / "final.safetensors"))
     assert whole.keys() == resumed.keys() and "qa_outputs.weight" in whole
     assert not any(k.startswith("bert.embeddings.word_embeddings") for k in whole)  # never shipped
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)
+
+
+def test_hard_negatives_are_mined_once_and_a_resumed_run_reuses_them(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from dataclasses import replace
+
+    from safetensors.torch import load_file
+
+    from training import negatives
+
+    _data(tmp_path / "data")
+    _model_folder(tmp_path / "model")
+    cfg = replace(CFG, hard_negative_share=0.5, epochs=1.0)
+    _train(tmp_path / "whole", tmp_path, cfg=cfg)
+    config = json.loads((tmp_path / "whole" / "train_config.json").read_text())
+    saved = negatives.load_negatives(tmp_path / "whole" / negatives.NEGATIVES_FILE)
+    assert config["config"]["hard_negative_share"] == 0.5 and config["hard_negatives"] == len(saved) > 0
+    assert all(n.start == -1 and n.qid.endswith(":neg") for n in saved)
+
+    real_save = reader_train._save_checkpoint
+
+    def save_then_die(path, model, opt, sched, step, epoch_batches):  # noqa: ANN001
+        real_save(path, model, opt, sched, step, epoch_batches)
+        if step == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(reader_train, "_save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        _train(tmp_path / "stopped", tmp_path, cfg=cfg)
+    monkeypatch.setattr(reader_train, "_save_checkpoint", real_save)
+
+    def no_mining(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("a resumed run mined its negatives again")
+
+    monkeypatch.setattr(negatives, "mine_hard_negatives", no_mining)
+    _train(tmp_path / "stopped", tmp_path, resume=True, cfg=cfg)
+    whole = load_file(str(tmp_path / "whole" / "final.safetensors"))
+    resumed = load_file(str(tmp_path / "stopped" / "final.safetensors"))
     assert all(torch.equal(whole[k], resumed[k]) for k in whole)
