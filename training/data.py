@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.types import Document
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +106,15 @@ def split_heldout(
     rng.shuffle(contexts)
     held = set(contexts[: int(len(contexts) * share)])
     return [e for e in examples if e.context_id not in held], [e for e in examples if e.context_id in held]
+
+
+def context_id(context: str) -> str:
+    """A stable document id for a context indexed as its own document (held-out and hard-negative pools)."""
+    return "ctx-" + hashlib.sha1(context.encode("utf-8")).hexdigest()[:12]
+
+
+def context_documents(contexts: Sequence[str]) -> list[Document]:
+    """Each distinct context as one document (id from `context_id`), in sorted order, ready to index."""
+    from qa.types import Document
+
+    return [Document(doc_id=context_id(c), title="", text=c) for c in sorted(set(contexts))]

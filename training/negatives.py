@@ -11,7 +11,6 @@ run folder (`hard_negatives.jsonl`), so a resumed run trains on exactly the same
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -21,15 +20,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from training.data import Example
+from training.data import Example, context_documents, context_id
 
 log = logging.getLogger(__name__)
 
 NEGATIVES_FILE = "hard_negatives.jsonl"
-
-
-def _doc_id(context: str) -> str:
-    return "ctx-" + hashlib.sha1(context.encode("utf-8")).hexdigest()[:16]
 
 
 def mine_hard_negatives(
@@ -41,7 +36,6 @@ def mine_hard_negatives(
     embedding model the pool is indexed with (default: the product's int8 encoder)."""
     from embeddings.base import INT8_MODEL
     from qa.api import QA
-    from qa.types import Document
 
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"hard negative share must lie in [0, 1], got {share}")
@@ -49,14 +43,14 @@ def mine_hard_negatives(
     if n == 0:
         return []
     chosen = sorted(random.Random(seed).sample(range(len(examples)), n))
-    docs = [Document(doc_id=_doc_id(c), title="", text=c) for c in sorted({e.context for e in examples})]
+    docs = context_documents([e.context for e in examples])
     with tempfile.TemporaryDirectory() as tmp:
         qa = QA.build_from_documents(docs, Path(tmp) / "idx", model=model or INT8_MODEL)
         hits = qa.retrieve_batch([examples[i].question for i in chosen], k=k)
     out: list[Example] = []
     for i, found in zip(chosen, hits, strict=True):
         e = examples[i]
-        own = _doc_id(e.context)
+        own = context_id(e.context)
         for h in found:  # best first
             text = h.passage.text
             if h.doc_id == own or not text.strip() or (e.answer and e.answer in text):

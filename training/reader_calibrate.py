@@ -17,7 +17,6 @@ unanswerable ones included).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import statistics
@@ -31,7 +30,7 @@ import numpy as np
 
 from embeddings.base import FP32_MODEL, INT8_MODEL
 from qa.readers.neural.reader import confidence, retrieval_evidence
-from training.data import load_source, split_heldout
+from training.data import context_documents, load_source, split_heldout
 
 
 class Outcome(NamedTuple):
@@ -132,7 +131,6 @@ def main(argv: list[str] | None = None) -> int:
     from qa.readers.neural.runtime import make_scorer
     from qa.readers.neural.weights import read_manifest
     from qa.readers.rules.answer_types import classify_question
-    from qa.types import Document
 
     cfg = json.loads((args.run / "train_config.json").read_text())["config"]
     rng = np.random.default_rng(0)
@@ -143,10 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             he = [he[i] for i in sorted(rng.choice(len(he), args.per_source, replace=False))]
         held += he
     contexts = sorted({e.context for e in held})
-    docs = [
-        Document(doc_id="ctx-" + hashlib.sha1(c.encode()).hexdigest()[:12], title="", text=c)
-        for c in contexts
-    ]
+    docs = context_documents(contexts)
     manifest = read_manifest(args.weights)
     scorer = _MemoScorer(make_scorer(args.runtime, args.weights, args.threads))
     tokenizer = ensure_e5_small() / "tokenizer.json"
