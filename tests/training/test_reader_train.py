@@ -145,3 +145,45 @@ def test_hard_negatives_are_mined_once_and_a_resumed_run_reuses_them(tmp_path: P
     whole = load_file(str(tmp_path / "whole" / "final.safetensors"))
     resumed = load_file(str(tmp_path / "stopped" / "final.safetensors"))
     assert all(torch.equal(whole[k], resumed[k]) for k in whole)
+
+
+def test_a_code_switched_run_records_its_dictionary_and_resumes_only_with_it(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import gzip
+    from dataclasses import replace
+
+    _data(tmp_path / "data")
+    _model_folder(tmp_path / "model")
+    cedict = tmp_path / "cedict.txt.gz"
+    with gzip.open(cedict, "wt", encoding="utf-8") as f:
+        f.write("公司 公司 [gong1 si1] /company/firm/\n哪裡 哪里 [na3 li3] /where?/\n")
+    cfg = replace(CFG, code_switch_share=1.0, code_switch_rate=1.0, epochs=1.0)
+    seen: list[str] = []
+    from training import features
+
+    real_build = features.build_features
+
+    def spy(examples, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        seen.extend(ex.question for ex in examples)
+        return real_build(examples, *args, **kwargs)
+
+    monkeypatch.setattr(features, "build_features", spy)
+
+    def run(out: Path, dictionary: Path, *, resume: bool = False) -> None:
+        train(
+            out, cfg, resume=resume, limit=None, max_steps=2 if not resume else None, checkpoint_every=1,
+            threads=1, model_folder=tmp_path / "model", data_root=tmp_path / "data", glosses_path=dictionary,
+        )  # fmt: skip
+
+    run(tmp_path / "run", cedict)
+    config = json.loads((tmp_path / "run" / "train_config.json").read_text())
+    switched = config["code_switch"]
+    assert switched["dictionary"] == "cedict.txt.gz" and len(switched["sha256"]) == 64
+    # every answerable question "公司在哪里？" became "company 在 where ？"; the unanswerable ones have no gloss
+    assert switched["questions"] == sum(q == "company 在 where ？" for q in seen) > 0
+    assert "公司在哪里？" not in seen
+
+    other = tmp_path / "other.txt.gz"
+    with gzip.open(other, "wt", encoding="utf-8") as f:
+        f.write("公司 公司 [gong1 si1] /firm/\n")
+    with pytest.raises(SystemExit, match="not the one this run started with"):
+        run(tmp_path / "run", other, resume=True)
