@@ -43,13 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args(argv)
     from embeddings.base import INT8_MODEL
+    from eval.gold import load_gold
     from qa.api import QA
     from training.data import context_documents, load_source, split_heldout
+    from training.reader_train import TrainConfig
+
+    split = TrainConfig()  # the held-out split every run and its calibration use
 
     out: dict[str, dict[str, float]] = {}
     held = []
     for name in args.sources.split(","):
-        _, he = split_heldout(load_source(name), 0.05, 0)
+        _, he = split_heldout(load_source(name), split.heldout_share, split.seed)
         held += [e for e in he if e.start >= 0]
     with tempfile.TemporaryDirectory() as tmp:
         qa = QA.build_from_documents(
@@ -59,12 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                             ("zh", [e for e in held if e.source != "csquad-en"])):  # fmt: skip
             if group:
                 out[f"held-out {lang}"] = _summary(_evidence(qa, [e.question for e in group]))
-        gold = [
-            json.loads(x) for x in (ROOT / "eval/gold/corpus.jsonl").read_text().splitlines() if x.strip()
-        ]
+        gold = load_gold(ROOT / "eval/gold/corpus.jsonl").questions
         bundled = QA.build(None, Path(tmp) / "b", model=INT8_MODEL)
         for lang in ("en", "zh"):
-            qs = [g["question"] for g in gold if g.get("lang") == lang and g.get("answers")]
+            qs = [g.question for g in gold if g.extra.get("lang") == lang and g.answers]
             out[f"bundled gold {lang}"] = _summary(_evidence(bundled, qs))
     for k, v in out.items():
         print(f"{k:16s} {json.dumps(v)}")

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             for k, v in torch.load(args.run / "checkpoint.pt", weights_only=True)["model"].items()
         }
     train = json.loads((args.run / "train_config.json").read_text())
+    licence = licence_note(train)
     metrics = [json.loads(x) for x in (args.run / "metrics.jsonl").read_text().splitlines() if x.strip()]
     scores = []
     for f in args.scores:
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         "name": "neural",
         "base_model": "intfloat/multilingual-e5-small",
         "base_fingerprint": source_fingerprint(ensure_e5_small()),
-        "licence": licence_note(train),
+        "licence": licence,
         "training": train,
         "training_log_last": metrics[-1] if metrics else None,
         "window": {
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "calibration": json.loads(args.calibration.read_text()) if args.calibration else None,
     }
     write_weights(args.out, state, manifest)
-    (args.out / "LICENCE.md").write_text(licence_note(train) + "\n", encoding="utf-8")
+    (args.out / "LICENCE.md").write_text(licence + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 
