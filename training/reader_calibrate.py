@@ -4,12 +4,16 @@ The held-out contexts of each source (the same split the training run used) are 
 retrieved (hybrid, top 5) and read. A seeded share of the answerable questions is asked a second time of
 the index with every passage that holds its answer taken out: questions the corpus does not answer, as a
 user asks them (the unanswerable questions of the data all sit beside a passage on their topic). Chosen
-here: `rank_weight` (the span-score cost per retrieval rank, by F1 on answerable questions), the confidence
-curve ``sigmoid(scale * (span - no_answer) + dense * evidence + bias)`` with the retrieval evidence the best
-dense similarity among the hits, dense and bias fitted apart for questions asked in English (logistic
-regression: an answer is right when its F1 >= 0.5; unanswerable questions are right only as abstentions)
-and the abstention threshold on that confidence (best SQuAD 2.0-style F1 over all held-out questions,
-unanswerable ones included).
+here: the span decoding given the paragraph (`length_penalty`, then `typed_span_margin`: how far below the
+best span a date or quantity span may score and still be preferred for a date or quantity question; each by
+EM + F1 on the answerable questions), `rank_weight` (the span-score cost per retrieval rank, by F1 on
+answerable questions), the confidence curve ``sigmoid(scale * (span - no_answer) + dense * evidence +
+bias)`` with the retrieval evidence the best dense similarity among the hits, dense and bias fitted apart
+for questions asked in English (logistic regression: an answer is right when its F1 >= 0.5; unanswerable
+questions are right only as abstentions) and the abstention threshold on that confidence (best SQuAD
+2.0-style F1 over all held-out questions, unanswerable ones included). English questions without an answer
+(mostly SQuAD 2.0's, written to have none) are weighted down to the share that questions without an answer
+have among the Chinese ones, in the fit and in the threshold (`--no-language-balance`: unweighted).
 
     python -m training.reader_calibrate RUN_DIR --weights WEIGHTS_DIR --out calibration.json
 """
@@ -61,26 +65,62 @@ class _MemoScorer:
 
 RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 LENGTH_PENALTIES = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)  # span-score points per token of answer length
+# span-score points a date or quantity span may lose to the best span and still be chosen (0: off)
+TYPED_SPAN_MARGINS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0)
 PASSAGES_TOLERANCE = 0.005  # answerable F1 given up to read fewer passages (each costs ~12 ms of model time)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))  # abstention thresholds tried: 0.00 ... 0.95
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray, iters: int = 200) -> np.ndarray:
+def _fit_logistic(
+    x: np.ndarray, y: np.ndarray, iters: int = 200, sample_weight: np.ndarray | None = None
+) -> np.ndarray:
     """Logistic regression by Newton's method on features ``x`` (n, d): d weights, then the bias."""
     X = np.concatenate([x.reshape(len(x), -1), np.ones((len(x), 1))], axis=1)
+    sw = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     w = np.zeros(X.shape[1])
     for _ in range(iters):
         p = 1 / (1 + np.exp(-np.clip(X @ w, -60, 60)))
-        g = X.T @ (p - y)
-        h = X.T @ (X * (p * (1 - p))[:, None]) + 1e-6 * np.eye(X.shape[1])
+        g = X.T @ (sw * (p - y))
+        h = X.T @ (X * (sw * p * (1 - p))[:, None]) + 1e-6 * np.eye(X.shape[1])
         w -= np.linalg.solve(h, g)
     return w
 
 
-def _choose_threshold(outcomes: list[Outcome], curve: dict[str, float]) -> tuple[float, dict[str, float]]:
+def best_decoding(table: dict[str, dict[str, float]]) -> float:
+    """The decoding setting (key: its value as text) with the best EM + F1 given the paragraph; ties go to
+    the smaller value, which departs least from the model's own best span."""
+    return float(max(table, key=lambda v: (round(sum(table[v].values()), 6), -float(v))))
+
+
+def english_unanswerable_weight(outcomes: list[Outcome]) -> float:
+    """The weight that gives the held-out English questions without an answer the same share among English
+    questions as questions without an answer have among Chinese ones.
+
+    The English questions come from SQuAD 2.0, where most are written to have no answer in their
+    paragraph; the Chinese sources have none of those. Unweighted, the confidence fit would learn that a
+    question asked in English is rarely answerable, an artefact of the data, not of what users ask.
+    1.0 when either language lacks answerable or unanswerable questions."""
+    counts = {(en, a): 0 for en in (False, True) for a in (False, True)}
+    for o in outcomes:
+        counts[(o.english, o.answerable)] += 1
+    zh_yes, zh_no, en_yes, en_no = (counts[(False, True)], counts[(False, False)], counts[(True, True)],
+                                    counts[(True, False)])  # fmt: skip
+    if not (zh_yes and zh_no and en_yes and en_no):
+        return 1.0
+    return (zh_no / zh_yes) * (en_yes / en_no)
+
+
+def _weights(outcomes: list[Outcome], english_no: float) -> np.ndarray:
+    return np.array([english_no if o.english and not o.answerable else 1.0 for o in outcomes])
+
+
+def _choose_threshold(
+    outcomes: list[Outcome], curve: dict[str, float], english_no: float = 1.0
+) -> tuple[float, dict[str, float]]:
     """The confidence threshold with the best SQuAD 2.0-style F1 on held-out questions (an answerable
     question scores its answer's F1, or 0 when the reader abstains; an unanswerable one scores 1 only as an
-    abstention); ties go to the lower threshold. Returns it and the F1 at every threshold tried."""
+    abstention), English questions without an answer weighted by ``english_no``; ties go to the lower
+    threshold. Returns it and the F1 at every threshold tried."""
     conf = np.array(
         [
             confidence(
@@ -95,10 +135,12 @@ def _choose_threshold(outcomes: list[Outcome], curve: dict[str, float]) -> tuple
     )
     f1 = np.array([o.f1 for o in outcomes])
     answerable = np.array([o.answerable for o in outcomes])
+    weights = _weights(outcomes, english_no)
     table = {}
     for t in THRESHOLDS:
         answered = conf >= t
-        table[f"{t:.2f}"] = float(np.mean(np.where(answerable, np.where(answered, f1, 0.0), ~answered)))
+        score = np.where(answerable, np.where(answered, f1, 0.0), ~answered)
+        table[f"{t:.2f}"] = float(np.average(score, weights=weights))
     best = max(THRESHOLDS, key=lambda t: (round(table[f"{t:.2f}"], 6), -t))
     return float(best), table
 
@@ -120,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.25,
         help="share of answerable held-out questions asked again with their answer's passages taken out",
+    )
+    p.add_argument(
+        "--no-language-balance",
+        action="store_true",
+        help="fit English questions on their held-out answerable share (SQuAD 2.0's, mostly unanswerable) "
+        "instead of the Chinese questions' share",
     )
     p.add_argument("--runtime", default="onnx-int8")
     p.add_argument("--threads", type=int, default=2)
@@ -145,22 +193,32 @@ def main(argv: list[str] | None = None) -> int:
     manifest = read_manifest(args.weights)
     scorer = _MemoScorer(make_scorer(args.runtime, args.weights, args.threads))
     tokenizer = ensure_e5_small() / "tokenizer.json"
-    window = replace(WindowConfig.of_model(manifest), length_penalty=0.0)
+    window = replace(WindowConfig.of_model(manifest), length_penalty=0.0, typed_span_margin=0.0)
     # the length prior: read each answerable held-out question's own paragraph once, decode at each penalty
     given = [e for e in held if e.start >= 0]
-    by_penalty = {}
-    for lp in LENGTH_PENALTIES:
-        found = SpanExtractor(scorer, tokenizer, replace(window, length_penalty=lp)).extract_batch(
+
+    def gold_paragraph(window: WindowConfig) -> dict[str, float]:
+        found = SpanExtractor(scorer, tokenizer, window).extract_batch(
             [e.question for e in given], [[e.context] for e in given]
         )
         preds = [e.context[r.start : r.end] for e, (r,) in zip(given, found, strict=True)]
         em = statistics.fmean(exact_match(p, [e.answer]) for p, e in zip(preds, given, strict=True))
         f1 = statistics.fmean(f1_score(p, [e.answer]) for p, e in zip(preds, given, strict=True))
-        by_penalty[str(lp)] = {"em": round(em, 4), "f1": round(f1, 4)}
+        return {"em": round(em, 4), "f1": round(f1, 4)}
+
+    by_penalty = {}
+    for lp in LENGTH_PENALTIES:
+        by_penalty[str(lp)] = gold_paragraph(replace(window, length_penalty=lp))
         print(json.dumps({"length_penalty": lp, **by_penalty[str(lp)]}), flush=True)
-    # the CMRC average of EM and F1; ties go to the smaller penalty
-    length_penalty = max(LENGTH_PENALTIES, key=lambda lp: (sum(by_penalty[str(lp)].values()), -lp))
-    extractor = SpanExtractor(scorer, tokenizer, replace(window, length_penalty=length_penalty))
+    length_penalty = best_decoding(by_penalty)
+    window = replace(window, length_penalty=length_penalty)
+    # then the margin of the typed choice among n-best spans (date and quantity questions), the same way
+    by_margin = {}
+    for m in TYPED_SPAN_MARGINS:
+        by_margin[str(m)] = gold_paragraph(replace(window, typed_span_margin=m))
+        print(json.dumps({"typed_span_margin": m, **by_margin[str(m)]}), flush=True)
+    typed_span_margin = best_decoding(by_margin)
+    extractor = SpanExtractor(scorer, tokenizer, replace(window, typed_span_margin=typed_span_margin))
     answerable = [i for i, e in enumerate(held) if e.start >= 0]
     n_out = round(args.not_in_corpus * len(answerable))
     asked_again = [held[i] for i in sorted(rng.choice(answerable, n_out, replace=False))] if n_out else []
@@ -186,8 +244,16 @@ def main(argv: list[str] | None = None) -> int:
     langs = [classify_question(e.question).lang for e in held]
     results = {}
     outcomes: dict[float, list[Outcome]] = {}  # rank weight -> one per held-out question
+    english_no = (
+        1.0
+        if args.no_language_balance
+        else english_unanswerable_weight(
+            [Outcome(0.0, 0.0, 0.0, e.start >= 0, lang != "zh") for e, lang in zip(held, langs, strict=True)]
+        )
+    )
+    print(json.dumps({"english_unanswerable_weight": english_no}), flush=True)
     for rw in RANK_WEIGHTS:
-        f1s, feats, labels = [], [], []
+        f1s, feats, labels, fit_weights = [], [], [], []
         outcomes[rw] = []
         for e, hs, spans, ev, lang in zip(held, hits, rows, evidence, langs, strict=True):
             en = lang != "zh"
@@ -203,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
                 f1s.append(f1)
             feats.append((r.score - r.null_score, 0.0 if en else ev, ev if en else 0.0, float(en)))
             labels.append(1.0 if gold and f1 >= 0.5 else 0.0)
+            fit_weights.append(english_no if en and not gold else 1.0)
             outcomes[rw].append(Outcome(r.score - r.null_score, ev, f1, bool(gold), en))
-        w = _fit_logistic(np.array(feats), np.array(labels))
+        w = _fit_logistic(np.array(feats), np.array(labels), sample_weight=np.array(fit_weights))
         results[rw] = {
             "answerable_f1": statistics.fmean(f1s),
             "conf_scale": float(w[0]),
@@ -241,10 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         for lang, table in by_passages.items()
         if table
     }
-    threshold, by_threshold = _choose_threshold(outcomes[best], results[best])
+    threshold, by_threshold = _choose_threshold(outcomes[best], results[best], english_no)
     out = {
         "length_penalty": length_penalty,
         "gold_paragraph_by_length_penalty": by_penalty,
+        "typed_span_margin": typed_span_margin,
+        "gold_paragraph_by_typed_span_margin": by_margin,
         "rank_weight": best,
         "conf_scale": results[best]["conf_scale"],
         "conf_dense": results[best]["conf_dense"],
@@ -255,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         # the embedding models whose similarities the evidence weight was fitted on (the same weights)
         "conf_dense_models": [FP32_MODEL, INT8_MODEL],
         "abstain_threshold": threshold,
+        # English questions without an answer weighted to the Chinese questions' share in the fit and the
+        # threshold (1.0: unweighted)
+        "english_unanswerable_weight": english_no,
         "squad2_f1_by_threshold": by_threshold,
         "answerable_f1_by_passages_read": by_passages,
         "answer_passages": fewest.get("zh", 5),

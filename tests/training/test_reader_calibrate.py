@@ -28,3 +28,58 @@ def test_threshold_trades_answered_f1_against_abstentions() -> None:
     # confidences 0.95, 0.38, 0.45, 0.05: from 0.50 on only the first is answered (1 + 0 + 1 + 1) / 4;
     # answering all scores (1 + 0 + 0 + 0) / 4, and 0.40 still answers the third (1 + 0 + 0 + 1) / 4
     assert threshold == 0.5 and table["0.50"] == 0.75 and table["0.00"] == 0.25 and table["0.40"] == 0.5
+
+
+def test_decoding_settings_are_chosen_by_em_plus_f1_and_ties_go_to_the_smaller() -> None:
+    from training.reader_calibrate import best_decoding
+
+    table = {
+        "0.0": {"em": 0.45, "f1": 0.75},
+        "0.5": {"em": 0.46, "f1": 0.75},
+        "1.0": {"em": 0.45, "f1": 0.76},
+    }
+    assert best_decoding(table) == 0.5  # 1.21 ties 1.21: the smaller
+    table["2.0"] = {"em": 0.47, "f1": 0.76}
+    assert best_decoding(table) == 2.0
+    assert best_decoding({"0.0": {"em": 0.5, "f1": 0.7}, "0.1": {"em": 0.4, "f1": 0.7}}) == 0.0
+
+
+def test_english_questions_without_an_answer_are_weighted_to_the_chinese_share() -> None:
+    from training.reader_calibrate import english_unanswerable_weight
+
+    zh = [Outcome(0, 0, 0, True)] * 80 + [Outcome(0, 0, 0, False)] * 20  # 20% without an answer
+    en = [Outcome(0, 0, 0, True, True)] * 40 + [Outcome(0, 0, 0, False, True)] * 60  # 60%
+    w = english_unanswerable_weight(zh + en)
+    assert w == (20 / 80) * (40 / 60)
+    assert 60 * w / (40 + 60 * w) == 0.2  # English now 20% without an answer, as Chinese
+    assert english_unanswerable_weight(zh) == 1.0  # no English questions: nothing to balance
+
+
+def test_weighting_english_unanswerables_down_lowers_the_threshold_they_push_up() -> None:
+    curve = {
+        "conf_scale": 1.0,
+        "conf_dense": 0.0,
+        "conf_bias": 0.0,
+        "conf_dense_en": 0.0,
+        "conf_bias_en": 0.0,
+    }
+    outcomes = [
+        Outcome(0.405, 0.9, 1.0, True, True),  # confidence 0.60, right
+        Outcome(0.847, 0.9, 0.0, False, True),  # 0.70, no answer
+        Outcome(0.944, 0.9, 0.0, False, True),  # 0.72, no answer
+    ]
+    unweighted, _ = _choose_threshold(outcomes, curve)
+    weighted, table = _choose_threshold(outcomes, curve, english_no=0.25)
+    # unweighted, abstaining on all (2 / 3) beats answering all (1 / 3); weighted, (0.25 + 0.25) / 1.5 loses
+    # to answering all, (1 + 0 + 0) / 1.5
+    assert unweighted == 0.75 and weighted == 0.0
+    assert abs(table["0.00"] - 1 / 1.5) < 1e-9
+
+
+def test_a_weighted_fit_moves_the_bias_by_the_log_odds_of_the_weight() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 2, 20000)
+    y = (rng.uniform(size=len(x)) < 1 / (1 + np.exp(-(0.8 * x - 1.0)))).astype(float)
+    plain = _fit_logistic(x, y)
+    weighted = _fit_logistic(x, y, sample_weight=np.where(y == 0, 0.5, 1.0))
+    assert abs(weighted[0] - plain[0]) < 0.05 and abs((weighted[1] - plain[1]) - np.log(2)) < 0.05

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from qa.readers.neural.runtime import SpanScorer
+from qa.readers.neural.typed import TYPED_ANSWERS, is_typed_span
 from qa.readers.neural.windows import SpanTokenizer, Window, best_spans, make_windows, pad_batch
+from qa.readers.rules.answer_types import QuestionType, classify_question
 from qa.readers.rules.text import PUNCT_TRIM, trim
 
 
@@ -24,11 +26,15 @@ class WindowConfig:
     max_answer_tokens: int = 40
     batch_size: int = 32
     length_penalty: float = 0.0  # span-score points per token of answer length when choosing a span
+    # for date and quantity questions: the best of a passage's n-best spans that is wholly a date or a
+    # quantity replaces its best span when it scores at most this many points below it (0: off)
+    typed_span_margin: float = 0.0
+    n_best: int = 20  # spans per window considered for that choice
 
     @classmethod
     def of_model(cls, manifest: Mapping[str, Any]) -> WindowConfig:
-        """The window settings a model was trained at, from its weights' manifest (the length penalty from
-        its calibration)."""
+        """The window settings a model was trained at, from its weights' manifest (the length penalty and
+        the typed-span margin from its calibration)."""
         w = manifest["window"]
         return cls(
             max_len=w["max_len"],
@@ -36,6 +42,7 @@ class WindowConfig:
             max_question=w["max_question"],
             max_answer_tokens=w["max_answer_tokens"],
             length_penalty=float((manifest.get("calibration") or {}).get("length_penalty", 0.0)),
+            typed_span_margin=float((manifest.get("calibration") or {}).get("typed_span_margin", 0.0)),
         )
 
 
@@ -92,7 +99,13 @@ class SpanExtractor:
         by_question: dict[int, list[int]] = {}
         for j, (qi, _, _) in enumerate(jobs):
             by_question.setdefault(qi, []).append(j)
-        best: dict[tuple[int, int], tuple[float, int, int]] = {}
+        typed = self.config.typed_span_margin > 0
+        # the type asked for, for date and quantity questions (None: any span will do)
+        qtypes = [classify_question(q) if typed else None for q in questions]
+        qtypes = [t if t and t.answer_type in TYPED_ANSWERS else None for t in qtypes]
+        top = cfg.n_best if typed else 1
+        # (question, passage) -> its windows' candidates as (score, first token, last token)
+        cands: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
         nulls: dict[tuple[int, int], float] = {}
         for members in by_question.values():
             members.sort(key=lambda j: len(jobs[j][2].input_ids))
@@ -101,19 +114,17 @@ class SpanExtractor:
                 ids, mask = pad_batch([w for _, _, w in chunk])
                 starts, ends = self.scorer(ids, mask)
                 for row, (qi, pi, w) in enumerate(chunk):
-                    null, cands = best_spans(
+                    null, found = best_spans(
                         starts[row],
                         ends[row],
                         w,
                         max_answer_tokens=cfg.max_answer_tokens,
-                        top=1,
+                        top=top,
                         length_penalty=cfg.length_penalty,
                     )
                     key = (qi, pi)
                     nulls[key] = max(nulls.get(key, -np.inf), null)
-                    c = cands[0] if cands else None
-                    if c and (key not in best or (c.score, -c.start) > (best[key][0], -best[key][1])):
-                        best[key] = (c.score, c.start, c.end)
+                    cands.setdefault(key, []).extend((c.score, c.start, c.end) for c in found)
         out: list[list[SpanResult]] = []
         k = 0
         for qi, ps in enumerate(passages):
@@ -121,14 +132,39 @@ class SpanExtractor:
             for pi in range(len(ps)):
                 enc = p_enc[k]
                 k += 1
-                if (qi, pi) not in best:
+                found = sorted(cands.get((qi, pi), ()), key=lambda c: (-c[0], c[1], c[2]))
+                if not found:
                     row.append(SpanResult(pi, -1, -1, float("-inf"), float("inf")))
                     continue
-                score, ts, te = best[(qi, pi)]
+                score, ts, te = found[0]
                 start, end = _trim(ps[pi], enc.offsets[ts][0], enc.offsets[te][1])
+                qtype = qtypes[qi]
+                if qtype and not is_typed_span(ps[pi][start:end], qtype):
+                    score, start, end = _best_typed(
+                        ps[pi], enc.offsets, found, qtype, self.config.typed_span_margin
+                    ) or (score, start, end)
                 row.append(SpanResult(pi, start, end, score, nulls[(qi, pi)]))
             out.append(row)
         return out
+
+
+def _best_typed(
+    text: str,
+    offsets: Sequence[tuple[int, int]],
+    found: Sequence[tuple[float, int, int]],
+    qtype: QuestionType,
+    margin: float,
+) -> tuple[float, int, int] | None:
+    """The best-scoring candidate (``found``: best first) that is wholly of the type asked for and scores
+    within ``margin`` of the best one, as (score, start, end) in characters; None when there is none."""
+    floor = found[0][0] - margin
+    for score, ts, te in found[1:]:
+        if score < floor:
+            return None
+        start, end = _trim(text, offsets[ts][0], offsets[te][1])
+        if is_typed_span(text[start:end], qtype):
+            return score, start, end
+    return None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

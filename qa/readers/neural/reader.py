@@ -188,9 +188,20 @@ class NeuralReaderConfig(SharedReaderConfig):
     # other documents' answers below this confidence are not listed (None: abstain_threshold, i.e. only
     # answers the reader would give)
     alternative_min_confidence: float | None = None
+    # for date and quantity questions, a passage's best span that is wholly a date or a quantity is preferred
+    # when it scores at most this many points below the passage's best span (None: the calibrated margin;
+    # 0: off); see qa.readers.neural.typed
+    typed_span_margin: float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        margin = self.typed_span_margin
+        if margin is not None and (
+            isinstance(margin, bool) or not isinstance(margin, int | float) or not 0 <= margin < math.inf
+        ):
+            raise InputError(
+                f"NeuralReaderConfig: typed_span_margin must be a number >= 0 or None, got {margin!r}"
+            )
         for name in ("answer_passages", "answer_passages_en", "threads"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
@@ -254,6 +265,9 @@ class NeuralReader:
             "conf_dense_models", (FP32_MODEL, INT8_MODEL)
         )
         self.window = WindowConfig.of_model(manifest)
+        if config.typed_span_margin is not None:
+            self.window = replace(self.window, typed_span_margin=float(config.typed_span_margin))
+        self.config = replace(self.config, typed_span_margin=self.window.typed_span_margin)
         self.encoder = encoder
 
     @property

@@ -61,7 +61,13 @@ def _hits(rows: Sequence[tuple[str, str | None]]) -> list[Hit]:
 
 
 def _reader(table: dict[str, tuple[str, float, float]], **options: object) -> NeuralReader:
-    defaults = {"rank_weight": 1.0, "conf_scale": 1.0, "conf_bias": 0.0, "conf_dense": 0.0, "abstain_threshold": 0.5}
+    defaults = {
+        "rank_weight": 1.0,
+        "conf_scale": 1.0,
+        "conf_bias": 0.0,
+        "conf_dense": 0.0,
+        "abstain_threshold": 0.5,
+    }
     defaults.update(conf_dense_en=0.0, conf_bias_en=0.0)
     options = {**defaults, **options}  # independent of the shipped calibration
     reader = NeuralReader(NeuralReaderConfig(**options))
@@ -281,9 +287,26 @@ def test_bad_options_and_runtime_are_clear_errors() -> None:
         make_reader("neural", no_such_option=1)
     with pytest.raises(InputError):
         NeuralReader(object())  # type: ignore[arg-type]
-    for name, bad in (("threads", "abc"), ("threads", 0), ("answer_passages", True), ("answer_passages_en", 0)):
+    for name, bad in (
+        ("threads", "abc"),
+        ("threads", 0),
+        ("answer_passages", True),
+        ("answer_passages_en", 0),
+    ):
         with pytest.raises(InputError, match=f"{name} must be an int >= 1 or None"):
             NeuralReaderConfig(**{name: bad})
+    for bad in (-0.5, "1", True, math.nan, math.inf):
+        with pytest.raises(InputError, match="typed_span_margin must be a number >= 0 or None"):
+            NeuralReaderConfig(typed_span_margin=bad)
+
+
+def test_the_typed_span_margin_comes_from_the_calibration_unless_given() -> None:
+    calibrated = float((read_manifest(WEIGHTS_DIR).get("calibration") or {}).get("typed_span_margin", 0.0))
+    reader = NeuralReader()
+    assert reader.window.typed_span_margin == reader.config.typed_span_margin == calibrated
+    given = make_reader("neural", typed_span_margin=2)
+    assert given.window.typed_span_margin == given.config.typed_span_margin == 2.0
+    assert make_reader("neural", typed_span_margin=0).window.typed_span_margin == 0.0  # off
 
 
 # ---------------------------------------------------------------- the shipped model (slow)

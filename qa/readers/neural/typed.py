@@ -1,0 +1,28 @@
+"""Answer-type fit of a span: whether a span *is* a date or a quantity, as a date or quantity question asks.
+
+The span model often reads a date or a figure with the words around it ("从2021年8月起" for 什么时候,
+"减少600多吨" for 多少). Among the model's own n-best spans of a passage, the decoder may then prefer the
+best one that is exactly of the type asked for, if it scores within a calibrated margin of the best span
+(`WindowConfig.typed_span_margin`), the answer-type filtering of classic QA systems applied to a neural
+reader's candidates.
+"""
+
+from __future__ import annotations
+
+from qa.readers.rules.answer_types import QuestionType
+from qa.readers.rules.dates import find_dates
+from qa.readers.rules.numbers import find_quantities
+from qa.tokenize import normalize_same_length
+
+TYPED_ANSWERS = ("date", "quantity")  # the question types whose answers a span can be checked against
+
+
+def is_typed_span(text: str, qtype: QuestionType) -> bool:
+    """Whether ``text`` (a span, edges trimmed) is wholly one expression of the type ``qtype`` asks for: a
+    date for a date question ("2021年8月"), a number with its measure word or an ordinal for a quantity
+    question ("600多吨", "近500家", "6.9%", "第五批"). False for other question types."""
+    if qtype.answer_type not in TYPED_ANSWERS or not text:
+        return False
+    norm = normalize_same_length(text)
+    found = find_dates(norm) if qtype.answer_type == "date" else find_quantities(norm)
+    return any(s.start == 0 and s.end == len(norm) for s in found)
