@@ -337,6 +337,18 @@ def main(argv: list[str] | None = None) -> int:
             "contexts": len(contexts),
             "sources": cfg["sources"],
             "answerable_f1_top5_hybrid": round(results[best]["answerable_f1"], 4),
+            # questions with and without an answer in the index, by the language they are asked in
+            "by_language": {
+                lang: {
+                    "answerable": sum(
+                        1 for e, q in zip(held, langs, strict=True) if q == lang and e.start >= 0
+                    ),
+                    "unanswerable": sum(
+                        1 for e, q in zip(held, langs, strict=True) if q == lang and e.start < 0
+                    ),
+                }
+                for lang in sorted(set(langs))
+            },
         },
         "grid": {str(k): v for k, v in results.items()},
     }
