@@ -39,6 +39,7 @@ from qa.readers.answers import (
 )
 from qa.readers.base import SharedReaderConfig
 from qa.readers.neural.extract import SpanExtractor, SpanResult, WindowConfig
+from qa.readers.neural.typed import answer_unit
 from qa.readers.neural.weights import WEIGHTS_DIR, read_manifest
 from qa.readers.rules.answer_types import QuestionType, classify_question
 from qa.readers.rules.candidates import unit_matches
@@ -298,45 +299,86 @@ class NeuralReader:
         return self.read_batch([question], [hits])[0]
 
     def read_batch(self, questions: Sequence[str], hits_batch: Sequence[Sequence[Hit]]) -> list[Answer]:
-        """Answer each question from its own hits, scoring every passage window of the batch together."""
+        """Answer each question from its own hits, scoring every passage window of the batch together.
+
+        A quantity question that names no measure word ("how many … enterprises?", "增长了多少？") is read in
+        two steps: its top passages first, then, for other sources' answers, the passages of other documents
+        that hold a figure with the measure word of that first answer ("8997家": other documents' "N家"), so
+        that they count the same thing."""
         check_batch(questions, hits_batch)
         qs = [check_question(q) for q in questions]
         hits = [check_hits(tuple(h)[: self.config.max_passages]) for h in hits_batch]
-        chosen = [self._passages_to_read(q, h) for q, h in zip(qs, hits, strict=True)]
-        todo = [i for i, h in enumerate(hits) if h]
+        qtypes = [classify_question(q) for q in qs]
+        staged = {i for i, t in enumerate(qtypes) if self._unit_from_answer(t)}
+        chosen = []
+        for i, (h, t) in enumerate(zip(hits, qtypes, strict=True)):
+            top = self._top_passages(t, h)
+            chosen.append(top if i in staged else top + self._extra_passages(h, top, t))
+        by_q = self._read(qs, hits, chosen)
+        units: dict[int, str] = {}
+        if staged:
+            more: list[list[int]] = [[] for _ in qs]
+            for i in sorted(staged):
+                unit = answer_unit(self._decide(qs[i], hits[i], by_q.get(i, [])).text)
+                if unit:
+                    units[i] = unit
+                t = replace(qtypes[i], unit=unit) if unit else qtypes[i]
+                more[i] = self._extra_passages(hits[i], chosen[i], t)
+            for i, found in self._read(qs, hits, more).items():
+                by_q[i] = by_q.get(i, []) + found
+        return [
+            self._decide(q, h, by_q.get(i, []), units.get(i))
+            for i, (q, h) in enumerate(zip(qs, hits, strict=True))
+        ]
+
+    def _read(
+        self, qs: Sequence[str], hits: Sequence[tuple[Hit, ...]], chosen: Sequence[Sequence[int]]
+    ) -> dict[int, list[tuple[int, SpanResult]]]:
+        """Each question's best span in each of its ``chosen`` hits (positions), read in one batch."""
+        todo = [i for i, c in enumerate(chosen) if c and hits[i]]
+        if not todo:
+            return {}
         spans = self.extractor.extract_batch(
             [qs[i] for i in todo], [[hits[i][j].passage.text for j in chosen[i]] for i in todo]
         )
-        by_q = {
+        return {
             i: [(j, r) for j, r in zip(chosen[i], found, strict=True)]
             for i, found in zip(todo, spans, strict=True)
         }
-        return [self._decide(q, h, by_q.get(i, [])) for i, (q, h) in enumerate(zip(qs, hits, strict=True))]
+
+    def _unit_from_answer(self, qtype: QuestionType) -> bool:
+        """Whether other sources' passages are chosen after a first answer gives the measure word."""
+        return (
+            qtype.answer_type == "quantity"
+            and qtype.unit is None
+            and "quantity" in self.config.alternative_types
+        )
 
     def _answer_passages(self, qtype: QuestionType) -> int:
         c = self.config
         return (c.answer_passages if qtype.lang == "zh" else c.answer_passages_en) or 1
 
-    def _passages_to_read(self, question: str, hits: tuple[Hit, ...]) -> list[int]:
-        """Positions in ``hits`` to read: the top ``answer_passages``; for quantity and date questions also
-        the first further hit of each document whose read passages hold nothing of the type asked for (up to
-        ``max_alternatives``), so that other sources' answers can be listed."""
+    def _top_passages(self, qtype: QuestionType, hits: tuple[Hit, ...]) -> list[int]:
+        """Positions in ``hits`` read for the answer: the top ``answer_passages``."""
+        return list(range(min(self._answer_passages(qtype), len(hits))))
+
+    def _extra_passages(self, hits: tuple[Hit, ...], top: Sequence[int], qtype: QuestionType) -> list[int]:
+        """For quantity and date questions, the first further hit of each document whose passages read so far
+        hold nothing of the type asked for (up to ``max_alternatives``), so that other sources' answers can be
+        listed; none for other questions."""
         c = self.config
-        qtype = classify_question(question)
-        top = list(range(min(self._answer_passages(qtype), len(hits))))
         if qtype.answer_type not in c.alternative_types:
-            return top
+            return []
         covered = {hits[i].doc_id for i in top if mentions_answer_type(qtype, hits[i].passage.text)}
-        extra = 0
-        for i in range(len(top), len(hits)):
-            if extra >= c.max_alternatives:
+        extra: list[int] = []
+        for i in range(max(top, default=-1) + 1, len(hits)):
+            if len(extra) >= c.max_alternatives:
                 break
             hit = hits[i]
             if hit.doc_id not in covered and mentions_answer_type(qtype, hit.passage.text):
                 covered.add(hit.doc_id)
-                top.append(i)
-                extra += 1
-        return top
+                extra.append(i)
+        return extra
 
     def source_query(self, question: str, answer: Answer) -> str | None:
         """For a quantity or date answer to a question not asked in Chinese: the Chinese sentence the
@@ -365,8 +407,15 @@ class NeuralReader:
         dense, bias = (c.conf_dense, c.conf_bias) if lang == "zh" else (c.conf_dense_en, c.conf_bias_en)
         return confidence(r.score - r.null_score, evidence, c.conf_scale, dense, bias)
 
-    def _decide(self, question: str, hits: tuple[Hit, ...], spans: list[tuple[int, SpanResult]]) -> Answer:
-        """The answer from each read passage's best span (``spans``: (position in hits, span) pairs)."""
+    def _decide(
+        self,
+        question: str,
+        hits: tuple[Hit, ...],
+        spans: list[tuple[int, SpanResult]],
+        unit: str | None = None,
+    ) -> Answer:
+        """The answer from each read passage's best span (``spans``: (position in hits, span) pairs);
+        ``unit``: the measure word other sources' answers must carry when the question names none."""
         c = self.config
         qtype = classify_question(question)
         atype = qtype.answer_type
@@ -390,7 +439,8 @@ class NeuralReader:
         best = picks[0]
         alternatives: list[_Pick] = []
         if atype in c.alternative_types:
-            best, alternatives = self._alternatives(question, qtype, best, picks)
+            alt_type = replace(qtype, unit=unit) if unit and qtype.unit is None else qtype
+            best, alternatives = self._alternatives(question, alt_type, best, picks)
         if best.confidence < c.abstain_threshold:
             return abstention(question, hits, atype, round(best.confidence, 6), self._sentence(best))
         same = [p for p in picks if answer_key(p.text) == answer_key(best.text)]

@@ -238,7 +238,6 @@ class SpanModel(nn.Module):
             )
 
 
-
 _E5_WORDS = WORD_EMBEDDINGS.removeprefix("bert.")  # the table's name in the e5 folder (no "bert." prefix)
 
 

@@ -26,3 +26,13 @@ def is_typed_span(text: str, qtype: QuestionType) -> bool:
     norm = normalize_same_length(text)
     found = find_dates(norm) if qtype.answer_type == "date" else find_quantities(norm)
     return any(s.start == 0 and s.end == len(norm) for s in found)
+
+
+def answer_unit(text: str | None) -> str | None:
+    """The measure word of a quantity answer ("8997家" -> "家", "6.9%" -> "%"); None when ``text`` is not
+    wholly one quantity with a measure word (None, "4762", "三批次培育…")."""
+    if not text:
+        return None
+    norm = normalize_same_length(text)
+    whole = [s for s in find_quantities(norm) if s.start == 0 and s.end == len(norm) and s.kind == "quantity"]
+    return whole[0].unit if whole and whole[0].unit else None

@@ -181,6 +181,13 @@ def test_quantity_spans_take_the_measure_word_the_question_asks_for() -> None:
     assert grown("每批有多少家？", "批2至3") == "2至3家"  # nor is a range cut
 
 
+def _to_read(reader: NeuralReader, question: str, hits: Sequence[Hit]) -> list[int]:
+    """The hits a question's passages are read from in one step: the top ones, then other documents'."""
+    qtype = classify_question(question)
+    top = reader._top_passages(qtype, tuple(hits))
+    return top + reader._extra_passages(tuple(hits), top, qtype)
+
+
 def test_deeper_hits_are_read_only_as_other_documents_answers() -> None:
     rows = [(f"第{i}段有{i}00家。", None) for i in range(8)]
     table = {t: (f"{i}00家", 5.0, 0.0) for i, (t, _) in enumerate(rows)}
@@ -188,14 +195,14 @@ def test_deeper_hits_are_read_only_as_other_documents_answers() -> None:
     hits[1] = Hit(Passage("d0#1", "d0", 1, 0, len(rows[1][0]), rows[1][0], "t0", None), 0.5, 2)
     reader = _reader(table, answer_passages=2, max_alternatives=3)
     # a quantity question: the top 2 hits, then the first hit of 3 further documents
-    assert reader._passages_to_read("有多少家？", tuple(hits)) == [0, 1, 2, 3, 4]
+    assert _to_read(reader, "有多少家？", hits) == [0, 1, 2, 3, 4]
     # any other question: the top answer_passages only
-    assert reader._passages_to_read("谁在第一段？", tuple(hits)) == [0, 1]
+    assert _to_read(reader, "谁在第一段？", hits) == [0, 1]
     # asked in English: answer_passages_en, which follows answer_passages unless set
-    assert reader._passages_to_read("Who is in the first one?", tuple(hits)) == [0, 1]
+    assert _to_read(reader, "Who is in the first one?", hits) == [0, 1]
     en = _reader(table, answer_passages=2, answer_passages_en=4)
-    assert en._passages_to_read("Who is in the first one?", tuple(hits)) == [0, 1, 2, 3]
-    assert en._passages_to_read("谁在第一段？", tuple(hits)) == [0, 1]
+    assert _to_read(en, "Who is in the first one?", hits) == [0, 1, 2, 3]
+    assert _to_read(en, "谁在第一段？", hits) == [0, 1]
     for bad in ({"answer_passages": 0}, {"answer_passages_en": 0}, {"answer_passages_en": True}):
         with pytest.raises(InputError, match="answer_passages"):
             NeuralReaderConfig(**bad)
@@ -248,9 +255,33 @@ def test_a_document_answers_with_its_best_span_of_the_type_asked() -> None:
     hits = _hits([(other, None), (first, "2022-03-23"), (second, "2022-03-23")])
     hits[2] = Hit(Passage("d1#1", "d1", 1, 0, len(second), second, "t1", "2022-03-23"), 0.3, 3)
     # the first passage of d1 holds no figure with 家, so its next passage is read as well
-    assert reader._passages_to_read("我国已培育了多少家企业？", tuple(hits)) == [0, 1, 2]
+    assert _to_read(reader, "我国已培育了多少家企业？", hits) == [0, 1, 2]
     ans = reader.read("截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？", hits)
     assert ans.text == "8997家" and [a.answer for a in ans.alternatives] == ["4762家"]
+
+
+def test_a_question_without_a_measure_word_takes_it_from_its_answer_for_other_sources() -> None:
+    other = "截至2022年9月，我国已培育了四批共计8997家专精特新“小巨人”企业。"
+    batches = "工信部已分3批次公布名单。"  # d1's first passage: a figure, but not of 家
+    count = "目前，工信部已分三批次培育“专精特新小巨人”企业4762家。"  # d1's next passage
+    table = {other: ("8997家", 9.5, 0.0), batches: ("3批", 9.0, 0.0), count: ("4762家", 8.0, 0.0)}
+    hits = _hits([(other, None), (batches, "2022-03-23")])
+    hits.append(Hit(Passage("d1#1", "d1", 1, 0, len(count), count, "t1", "2022-03-23"), 0.3, 3))
+    question = 'As of September 2022, how many "little giant" enterprises had China cultivated?'
+    assert classify_question(question).unit is None
+    reader = _reader(table, answer_passages=1, answer_passages_en=1)
+    # read in one step, d1's first passage with a figure would speak for d1: "3批" counts something else
+    assert _to_read(reader, question, hits) == [0, 1]
+    ans = reader.read(question, hits)
+    assert ans.text == "8997家" and [a.answer for a in ans.alternatives] == ["4762家"]
+    assert reader.extractor.calls == 2  # the top passage, then other documents' passages with 家
+    # a question that names its measure word is read in one step, as before
+    zh = _reader(table, answer_passages=1)
+    assert (
+        zh.read("截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？", hits).alternatives[0].answer
+        == "4762家"
+    )
+    assert zh.extractor.calls == 1
 
 
 def test_an_english_quantity_question_seeks_other_sources_with_its_answer_sentence() -> None:
