@@ -110,8 +110,9 @@ def english_unanswerable_weight(outcomes: list[Outcome]) -> float:
     return (zh_no / zh_yes) * (en_yes / en_no)
 
 
-def _weights(outcomes: list[Outcome], english_no: float) -> np.ndarray:
-    return np.array([english_no if o.english and not o.answerable else 1.0 for o in outcomes])
+def _weight(english: bool, answerable: bool, english_no: float) -> float:
+    """A held-out question's weight: ``english_no`` for an English question without an answer, else 1."""
+    return english_no if english and not answerable else 1.0
 
 
 def _choose_threshold(
@@ -135,7 +136,7 @@ def _choose_threshold(
     )
     f1 = np.array([o.f1 for o in outcomes])
     answerable = np.array([o.answerable for o in outcomes])
-    weights = _weights(outcomes, english_no)
+    weights = np.array([_weight(o.english, o.answerable, english_no) for o in outcomes])
     table = {}
     for t in THRESHOLDS:
         answered = conf >= t
@@ -269,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                 f1s.append(f1)
             feats.append((r.score - r.null_score, 0.0 if en else ev, ev if en else 0.0, float(en)))
             labels.append(1.0 if gold and f1 >= 0.5 else 0.0)
-            fit_weights.append(english_no if en and not gold else 1.0)
+            fit_weights.append(_weight(en, bool(gold), english_no))
             outcomes[rw].append(Outcome(r.score - r.null_score, ev, f1, bool(gold), en))
         w = _fit_logistic(np.array(feats), np.array(labels), sample_weight=np.array(fit_weights))
         results[rw] = {

@@ -103,7 +103,6 @@ class SpanExtractor:
         # the type asked for, for date and quantity questions (None: any span will do)
         qtypes = [classify_question(q) if typed else None for q in questions]
         qtypes = [t if t and t.answer_type in TYPED_ANSWERS else None for t in qtypes]
-        top = cfg.n_best if typed else 1
         # (question, passage) -> its windows' candidates as (score, first token, last token)
         cands: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
         nulls: dict[tuple[int, int], float] = {}
@@ -119,7 +118,7 @@ class SpanExtractor:
                         ends[row],
                         w,
                         max_answer_tokens=cfg.max_answer_tokens,
-                        top=top,
+                        top=cfg.n_best if qtypes[qi] else 1,  # n-best only where a type is checked
                         length_penalty=cfg.length_penalty,
                     )
                     key = (qi, pi)

@@ -9,9 +9,12 @@ reader's candidates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from qa.readers.rules.answer_types import QuestionType
 from qa.readers.rules.dates import find_dates
 from qa.readers.rules.numbers import find_quantities
+from qa.readers.rules.span import Span
 from qa.tokenize import normalize_same_length
 
 TYPED_ANSWERS = ("date", "quantity")  # the question types whose answers a span can be checked against
@@ -23,16 +26,17 @@ def is_typed_span(text: str, qtype: QuestionType) -> bool:
     question ("600多吨", "近500家", "6.9%", "第五批"). False for other question types."""
     if qtype.answer_type not in TYPED_ANSWERS or not text:
         return False
-    norm = normalize_same_length(text)
-    found = find_dates(norm) if qtype.answer_type == "date" else find_quantities(norm)
-    return any(s.start == 0 and s.end == len(norm) for s in found)
+    return bool(_whole(text, find_dates if qtype.answer_type == "date" else find_quantities))
 
 
 def answer_unit(text: str | None) -> str | None:
     """The measure word of a quantity answer ("8997家" -> "家", "6.9%" -> "%"); None when ``text`` is not
     wholly one quantity with a measure word (None, "4762", "三批次培育…")."""
-    if not text:
-        return None
-    norm = normalize_same_length(text)
-    whole = [s for s in find_quantities(norm) if s.start == 0 and s.end == len(norm) and s.kind == "quantity"]
+    whole = [s for s in _whole(text or "", find_quantities) if s.kind == "quantity"]
     return whole[0].unit if whole and whole[0].unit else None
+
+
+def _whole(text: str, finder: Callable[[str], list[Span]]) -> list[Span]:
+    """The expressions ``finder`` finds that cover all of ``text`` (normalized: full-width digits too)."""
+    norm = normalize_same_length(text)
+    return [s for s in finder(norm) if s.start == 0 and s.end == len(norm)] if norm else []
