@@ -39,6 +39,7 @@ from qa.readers.answers import (
 )
 from qa.readers.base import SharedReaderConfig
 from qa.readers.neural.extract import SpanExtractor, SpanResult, WindowConfig
+from qa.readers.neural.pivot import pivot_question
 from qa.readers.neural.typed import answer_unit
 from qa.readers.neural.weights import WEIGHTS_DIR, read_manifest
 from qa.readers.rules.answer_types import QuestionType, classify_question
@@ -304,7 +305,10 @@ class NeuralReader:
         A quantity question that names no measure word ("how many … enterprises?", "增长了多少？") is read in
         two steps: its top passages first, then, for other sources' answers, the passages of other documents
         that hold a figure with the measure word of that first answer ("8997家": other documents' "N家"), so
-        that they count the same thing."""
+        that they count the same thing. A quantity or date question not asked in Chinese is then read once
+        more: other documents' passages, with the pivot question of its answer's own clause
+        (`qa.readers.neural.pivot`), which asks them in Chinese what the question asked; their answers
+        replace the ones read with the question itself as other sources' answers."""
         check_batch(questions, hits_batch)
         qs = [check_question(q) for q in questions]
         hits = [check_hits(tuple(h)[: self.config.max_passages]) for h in hits_batch]
@@ -319,15 +323,35 @@ class NeuralReader:
         if staged:
             more: list[list[int]] = [[] for _ in qs]
             for i in sorted(staged):
-                unit = answer_unit(self._decide(qs[i], hits[i], by_q.get(i, [])).text)
+                first = self._best(qs[i], hits[i], by_q.get(i, []))
+                unit = answer_unit(first.text if first else None)
                 if unit:
                     units[i] = unit
                 t = replace(qtypes[i], unit=unit) if unit else qtypes[i]
                 more[i] = self._extra_passages(hits[i], chosen[i], t)
             for i, found in self._read(qs, hits, more).items():
                 by_q[i] = by_q.get(i, []) + found
+        pivoted: dict[int, tuple[_Pick, list[int]]] = {}
+        asked = list(qs)
+        for i, t in enumerate(qtypes):
+            if t.lang == "zh" or t.answer_type not in self.config.alternative_types:
+                continue
+            first = self._choose(qs[i], hits[i], by_q.get(i, []), units.get(i))[0]
+            pivot = first and pivot_question(first.hit.passage.text, first.start, first.end, t.answer_type)
+            if first and pivot:
+                t = replace(t, unit=units[i]) if i in units else t
+                top = self._top_passages(t, hits[i])
+                asked[i] = pivot
+                pivoted[i] = (first, self._extra_passages(hits[i], top, t, exclude=first.hit.doc_id))
+        again = self._read(asked, hits, [pivoted[i][1] if i in pivoted else [] for i in range(len(qs))])
         return [
-            self._decide(q, h, by_q.get(i, []), units.get(i))
+            self._decide(
+                q,
+                h,
+                by_q.get(i, []),
+                units.get(i),
+                (pivoted[i][0], again.get(i, [])) if i in pivoted else None,
+            )
             for i, (q, h) in enumerate(zip(qs, hits, strict=True))
         ]
 
@@ -362,14 +386,20 @@ class NeuralReader:
         """Positions in ``hits`` read for the answer: the top ``answer_passages``."""
         return list(range(min(self._answer_passages(qtype), len(hits))))
 
-    def _extra_passages(self, hits: tuple[Hit, ...], top: Sequence[int], qtype: QuestionType) -> list[int]:
+    def _extra_passages(
+        self, hits: tuple[Hit, ...], top: Sequence[int], qtype: QuestionType, exclude: str | None = None
+    ) -> list[int]:
         """For quantity and date questions, the first further hit of each document whose passages read so far
         hold nothing of the type asked for (up to ``max_alternatives``), so that other sources' answers can be
-        listed; none for other questions."""
+        listed; none for other questions. ``exclude``: a document none is taken from, and the one whose
+        passages alone count as read (a pivot question reads other documents' passages afresh)."""
         c = self.config
         if qtype.answer_type not in c.alternative_types:
             return []
-        covered = {hits[i].doc_id for i in top if mentions_answer_type(qtype, hits[i].passage.text)}
+        if exclude is None:
+            covered = {hits[i].doc_id for i in top if mentions_answer_type(qtype, hits[i].passage.text)}
+        else:
+            covered = {exclude}
         extra: list[int] = []
         for i in range(max(top, default=-1) + 1, len(hits)):
             if len(extra) >= c.max_alternatives:
@@ -381,13 +411,18 @@ class NeuralReader:
         return extra
 
     def source_query(self, question: str, answer: Answer) -> str | None:
-        """For a quantity or date answer to a question not asked in Chinese: the Chinese sentence the
-        answer came from, whose retrieval finds other sources' statements of the same figure (see
-        `qa.readers.base.SourceSeeking`); None otherwise."""
+        """For a quantity or date answer to a question not asked in Chinese: a Chinese query whose retrieval
+        finds other sources' statements of the same figure (see `qa.readers.base.SourceSeeking`), the pivot
+        question of the answer's clause, else its sentence; None otherwise."""
         if answer.text is None or answer.answer_type not in self.config.alternative_types:
             return None
         if classify_question(question).lang == "zh":
             return None
+        if answer.citations:
+            c = answer.citations[0]
+            pivot = pivot_question(c.text, c.start, c.end, answer.answer_type)
+            if pivot:
+                return pivot
         return answer.supporting_sentence or None
 
     def with_sources(self, hits: Sequence[Hit], found: Sequence[Hit]) -> list[Hit]:
@@ -407,18 +442,12 @@ class NeuralReader:
         dense, bias = (c.conf_dense, c.conf_bias) if lang == "zh" else (c.conf_dense_en, c.conf_bias_en)
         return confidence(r.score - r.null_score, evidence, c.conf_scale, dense, bias)
 
-    def _decide(
-        self,
-        question: str,
-        hits: tuple[Hit, ...],
-        spans: list[tuple[int, SpanResult]],
-        unit: str | None = None,
-    ) -> Answer:
-        """The answer from each read passage's best span (``spans``: (position in hits, span) pairs);
-        ``unit``: the measure word other sources' answers must carry when the question names none."""
+    def _picks(
+        self, question: str, hits: tuple[Hit, ...], spans: Sequence[tuple[int, SpanResult]], lang: str
+    ) -> list[_Pick]:
+        """Each read passage's span with its combined score and confidence, best first."""
         c = self.config
         qtype = classify_question(question)
-        atype = qtype.answer_type
         evidence = (
             retrieval_evidence(hits, c.conf_dense_default) if self._dense_comparable else c.conf_dense_default
         )
@@ -428,19 +457,64 @@ class NeuralReader:
                 hits[i],
                 *quantity_span(hits[i].passage.text, r.start, r.end, qtype),
                 r.score - c.rank_weight * i,
-                self._confidence(r, evidence, qtype.lang),
+                self._confidence(r, evidence, lang),
             )
             for i, r in spans
             if r.end > r.start
         ]
-        if not picks:
-            return abstention(question, hits, atype)
         picks.sort(key=lambda p: (-p.score, p.hit_index))
+        return picks
+
+    def _best(
+        self, question: str, hits: tuple[Hit, ...], spans: Sequence[tuple[int, SpanResult]]
+    ) -> _Pick | None:
+        """The best span among those read, before other sources are weighed; None when there is none."""
+        picks = self._picks(question, hits, spans, classify_question(question).lang)
+        return picks[0] if picks else None
+
+    def _choose(
+        self,
+        question: str,
+        hits: tuple[Hit, ...],
+        spans: Sequence[tuple[int, SpanResult]],
+        unit: str | None = None,
+        pivot: tuple[_Pick, Sequence[tuple[int, SpanResult]]] | None = None,
+    ) -> tuple[_Pick | None, list[_Pick], list[_Pick]]:
+        """The answer, other sources' answers and all picks of the passages read (``spans``: (position in
+        hits, span) pairs); ``unit``: the measure word other sources' answers must carry when the question
+        names none; ``pivot``: the answer chosen before and other documents' spans read with its pivot
+        question (in Chinese, so their confidence is Chinese questions'), which alone then give the
+        other sources' answers."""
+        qtype = classify_question(question)
+        picks = self._picks(question, hits, spans, qtype.lang)
+        if not picks:
+            return None, [], picks
         best = picks[0]
-        alternatives: list[_Pick] = []
-        if atype in c.alternative_types:
-            alt_type = replace(qtype, unit=unit) if unit and qtype.unit is None else qtype
+        if qtype.answer_type not in self.config.alternative_types:
+            return best, [], picks
+        alt_type = replace(qtype, unit=unit) if unit and qtype.unit is None else qtype
+        if pivot is None:
             best, alternatives = self._alternatives(question, alt_type, best, picks)
+        else:
+            first, pivot_spans = pivot
+            pool = [first, *self._picks(question, hits, pivot_spans, "zh")]
+            best, alternatives = self._alternatives(question, alt_type, first, pool)
+        return best, alternatives, picks
+
+    def _decide(
+        self,
+        question: str,
+        hits: tuple[Hit, ...],
+        spans: list[tuple[int, SpanResult]],
+        unit: str | None = None,
+        pivot: tuple[_Pick, Sequence[tuple[int, SpanResult]]] | None = None,
+    ) -> Answer:
+        """The answer from the read passages' spans, or an abstention; see `_choose` for the arguments."""
+        c = self.config
+        atype = classify_question(question).answer_type
+        best, alternatives, picks = self._choose(question, hits, spans, unit, pivot)
+        if best is None:
+            return abstention(question, hits, atype)
         if best.confidence < c.abstain_threshold:
             return abstention(question, hits, atype, round(best.confidence, 6), self._sentence(best))
         same = [p for p in picks if answer_key(p.text) == answer_key(best.text)]

@@ -32,21 +32,24 @@ GIANTS = (
 
 
 class FakeExtractor:
-    """Span results from a table: passage text -> (answer substring, span score, no-answer score)."""
+    """Span results from a table: passage text -> (answer substring, span score, no-answer score), or
+    (question, passage text) -> the same where the question changes what is read."""
 
-    def __init__(self, table: dict[str, tuple[str, float, float]]) -> None:
+    def __init__(self, table: dict[str | tuple[str, str], tuple[str, float, float]]) -> None:
         self.table = table
         self.calls = 0
+        self.asked: list[str] = []
 
     def extract_batch(
         self, questions: Sequence[str], passages: Sequence[Sequence[str]]
     ) -> list[list[SpanResult]]:
         self.calls += 1
+        self.asked.extend(questions)
         out = []
-        for ps in passages:
+        for q, ps in zip(questions, passages, strict=True):
             row = []
             for i, text in enumerate(ps):
-                answer, score, null = self.table[text]
+                answer, score, null = self.table.get((q, text)) or self.table[text]
                 start = text.index(answer)
                 row.append(SpanResult(i, start, start + len(answer), score, null))
             out.append(row)
@@ -60,7 +63,7 @@ def _hits(rows: Sequence[tuple[str, str | None]]) -> list[Hit]:
     ]
 
 
-def _reader(table: dict[str, tuple[str, float, float]], **options: object) -> NeuralReader:
+def _reader(table: dict[str | tuple[str, str], tuple[str, float, float]], **options: object) -> NeuralReader:
     defaults = {
         "rank_weight": 1.0,
         "conf_scale": 1.0,
@@ -274,7 +277,9 @@ def test_a_question_without_a_measure_word_takes_it_from_its_answer_for_other_so
     assert _to_read(reader, question, hits) == [0, 1]
     ans = reader.read(question, hits)
     assert ans.text == "8997家" and [a.answer for a in ans.alternatives] == ["4762家"]
-    assert reader.extractor.calls == 2  # the top passage, then other documents' passages with 家
+    # the top passage, then other documents' passages with 家; then those with the pivot question
+    assert reader.extractor.calls == 3
+    assert reader.extractor.asked[-1] == "我国已培育了四批共计多少家专精特新“小巨人”企业？"
     # a question that names its measure word is read in one step, as before
     zh = _reader(table, answer_passages=1)
     assert (
@@ -292,7 +297,9 @@ def test_an_english_quantity_question_seeks_other_sources_with_its_answer_senten
     assert isinstance(reader, SourceSeeking)
     hits = _hits([(t, d) for t, d, _ in GIANTS])
     en = reader.read("How many little giant firms had China cultivated by September 2022?", hits[1:2])
-    assert en.text == "8997家" and reader.source_query("How many ... by September 2022?", en) == GIANTS[1][0]
+    # the query is the pivot question of the answer's clause, whose retrieval finds other sources
+    pivot = "我国已培育了四批共计多少家专精特新“小巨人”企业？"
+    assert en.text == "8997家" and reader.source_query("How many ... by September 2022?", en) == pivot
     zh = reader.read("截至2022年9月，我国已培育了多少家？", hits[1:2])
     assert (
         reader.source_query("截至2022年9月，我国已培育了多少家？", zh) is None
@@ -302,6 +309,39 @@ def test_an_english_quantity_question_seeks_other_sources_with_its_answer_senten
     merged = reader.with_sources(hits[1:4], [hits[0], hits[3], hits[2]])
     assert [h.passage_id for h in merged] == ["d1#0", "d0#0", "d3#0"]  # answer passage, found (moved up), cut
     assert [h.rank for h in merged] == [1, 2, 3]
+
+
+def test_other_sources_of_an_english_question_are_read_with_its_pivot_question() -> None:
+    """Read with the English question, another document's passage gives a figure of something else; asked
+    the pivot question, it gives its own count, which is listed."""
+    question = 'As of September 2022, how many "little giant" enterprises had China cultivated?'
+    pivot = "我国已培育了四批共计多少家专精特新“小巨人”企业？"
+    answer = GIANTS[1][0]
+    chains = "全省112家“链主”企业的主导力增强，累计培育“小巨人”企业1.2万家。"  # another document's passage
+    table = {
+        answer: ("8997家", 9.0, 0.0),
+        chains: ("112家", 9.5, 0.0),  # asked in English: the wrong figure, scored higher
+        (pivot, chains): ("1.2万家", 7.0, 0.0),
+        GIANTS[0][0]: ("4762家", 8.0, 0.0),
+    }
+    hits = _hits([(answer, None), (chains, "2023-08-01"), (GIANTS[0][0], "2022-03-23")])
+    reader = _reader(table, answer_passages_en=1)
+    ans = reader.read(question, hits)
+    assert ans.text == "8997家"
+    assert {a.answer: a.date for a in ans.alternatives} == {"1.2万家": "2023-08-01", "4762家": "2022-03-23"}
+    assert reader.extractor.asked[-1] == pivot
+    # asked in Chinese, the question itself reads other sources (no pivot), as it always did
+    zh = _reader(table, answer_passages=1)
+    got = zh.read("截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？", hits)
+    assert {a.answer for a in got.alternatives} == {"112家", "4762家"} and pivot not in zh.extractor.asked
+    # an answer whose clause asks nothing (the figure alone) keeps the alternatives read with the question
+    bare = "8997家。"
+    table[bare] = ("8997家", 9.0, 0.0)
+    alone = _reader(table, answer_passages_en=1).read(
+        question,
+        _hits([(bare, None), *[(t, d) for t, d in [(chains, "2023-08-01"), (GIANTS[0][0], "2022-03-23")]]]),
+    )
+    assert alone.text == "8997家" and {a.answer for a in alone.alternatives} == {"112家", "4762家"}
 
 
 def test_eval_runs_record_the_runtime_auto_resolved_to() -> None:
@@ -379,21 +419,7 @@ LITTLE_GIANTS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "lang",
-    [
-        "zh",
-        pytest.param(
-            "en",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known gap (issue 13): asked in English, the shipped model (r5, balanced calibration) "
-                "answers 8997家 but lists other counts of the other documents (112家, 1000家) beside 1.2万家: "
-                "read with the English question, their passages give other figures",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_little_giant_question_with_the_shipped_model(bundled_qa, lang: str) -> None:  # noqa: ANN001
     """The bundled corpus holds three answers from three times; the question names September 2022."""
     ans = bundled_qa.ask(LITTLE_GIANTS[lang], reader="neural")
