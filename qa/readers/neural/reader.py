@@ -305,10 +305,10 @@ class NeuralReader:
         A quantity question that names no measure word ("how many … enterprises?", "增长了多少？") is read in
         two steps: its top passages first, then, for other sources' answers, the passages of other documents
         that hold a figure with the measure word of that first answer ("8997家": other documents' "N家"), so
-        that they count the same thing. A quantity or date question not asked in Chinese is then read once
-        more: other documents' passages, with the pivot question of its answer's own clause
-        (`qa.readers.neural.pivot`), which asks them in Chinese what the question asked; their answers
-        replace the ones read with the question itself as other sources' answers."""
+        that they count the same thing. A quantity or date question not asked in Chinese that the reader
+        answers is then read once more: other documents' passages, with the pivot question of its answer's
+        own clause (`qa.readers.neural.pivot`), which asks them in Chinese what the question asked; their
+        answers replace the ones read with the question itself as other sources' answers."""
         check_batch(questions, hits_batch)
         qs = [check_question(q) for q in questions]
         hits = [check_hits(tuple(h)[: self.config.max_passages]) for h in hits_batch]
@@ -337,8 +337,10 @@ class NeuralReader:
             if t.lang == "zh" or t.answer_type not in self.config.alternative_types:
                 continue
             first = self._choose(qs[i], hits[i], by_q.get(i, []), units.get(i))[0]
-            pivot = first and pivot_question(first.hit.passage.text, first.start, first.end, t.answer_type)
-            if first and pivot:
+            if first is None or first.confidence < self.config.abstain_threshold:
+                continue  # no answer to ask other sources about
+            pivot = pivot_question(first.hit.passage.text, first.start, first.end, t.answer_type)
+            if pivot:
                 t = replace(t, unit=units[i]) if i in units else t
                 top = self._top_passages(t, hits[i])
                 asked[i] = pivot
@@ -483,8 +485,8 @@ class NeuralReader:
         """The answer, other sources' answers and all picks of the passages read (``spans``: (position in
         hits, span) pairs); ``unit``: the measure word other sources' answers must carry when the question
         names none; ``pivot``: the answer chosen before and other documents' spans read with its pivot
-        question (in Chinese, so their confidence is Chinese questions'), which alone then give the
-        other sources' answers."""
+        question (in Chinese, so their confidence is Chinese questions', capped at the first answer's),
+        which alone then give the other sources' answers."""
         qtype = classify_question(question)
         picks = self._picks(question, hits, spans, qtype.lang)
         if not picks:
@@ -497,7 +499,11 @@ class NeuralReader:
             best, alternatives = self._alternatives(question, alt_type, best, picks)
         else:
             first, pivot_spans = pivot
-            pool = [first, *self._picks(question, hits, pivot_spans, "zh")]
+            # an answer to the pivot question answers this one only if the first answer was right
+            pool = [first] + [
+                replace(p, confidence=min(p.confidence, first.confidence))
+                for p in self._picks(question, hits, pivot_spans, "zh")
+            ]
             best, alternatives = self._alternatives(question, alt_type, first, pool)
         return best, alternatives, picks
 

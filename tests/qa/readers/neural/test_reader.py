@@ -319,7 +319,7 @@ def test_other_sources_of_an_english_question_are_read_with_its_pivot_question()
     answer = GIANTS[1][0]
     chains = "全省112家“链主”企业的主导力增强，累计培育“小巨人”企业1.2万家。"  # another document's passage
     table = {
-        answer: ("8997家", 9.0, 0.0),
+        answer: ("8997家", 9.0, 7.0),  # confidence sigmoid(2) = 0.88
         chains: ("112家", 9.5, 0.0),  # asked in English: the wrong figure, scored higher
         (pivot, chains): ("1.2万家", 7.0, 0.0),
         GIANTS[0][0]: ("4762家", 8.0, 0.0),
@@ -330,6 +330,11 @@ def test_other_sources_of_an_english_question_are_read_with_its_pivot_question()
     assert ans.text == "8997家"
     assert {a.answer: a.date for a in ans.alternatives} == {"1.2万家": "2023-08-01", "4762家": "2022-03-23"}
     assert reader.extractor.asked[-1] == pivot
+    # an answer to the pivot question (1.2万家: sigmoid(7)) is as sure as the first answer at most
+    assert {a.answer: a.score for a in ans.alternatives}["1.2万家"] == round(ans.confidence, 4)
+    # a first answer the reader would not give asks other sources nothing
+    unsure = _reader({**table, answer: ("8997家", -1.0, 0.0)}, answer_passages_en=1)
+    assert unsure.read(question, hits[:1]).text is None and pivot not in unsure.extractor.asked
     # asked in Chinese, the question itself reads other sources (no pivot), as it always did
     zh = _reader(table, answer_passages=1)
     got = zh.read("截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？", hits)
