@@ -11,6 +11,8 @@ passages to be retrieved and read (pivoting across languages through the answer'
 
 from __future__ import annotations
 
+import re
+
 from qa.readers.neural.typed import answer_unit
 from qa.readers.rules.dates import find_dates
 from qa.tokenize import normalize_same_length
@@ -19,13 +21,16 @@ _CLAUSE_END = "，,。；;！!？?：:\n"
 MIN_CONTEXT = 8  # characters of the clause besides the answer; fewer and the clause before joins it
 _FRAME = "“”‘’\"'「」（）() 　"
 _DATE_LEADS = ("截至", "截止到", "截止", "到", "于", "在")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def pivot_question(text: str, start: int, end: int, answer_type: str) -> str | None:
     """The question the clause of ``text`` holding the answer ``text[start:end]`` answers: the clause with
     the answer replaced by 多少 and its measure word (a quantity: "8997家" -> "多少家") or by 什么时候 (a
-    date), and the dates of a quantity's clause left out, since other sources state the same figure at
-    other times. None for other answer types or when the clause says nothing besides the answer."""
+    date), and a date that opens a quantity's clause left out, since other sources state the same figure
+    at other times. None for other answer types, when the clause says nothing besides the answer, or when
+    it is not Chinese (a question over text in its own language needs no pivot)."""
     if answer_type not in ("quantity", "date") or not 0 <= start < end <= len(text):
         return None
     s = _clause_start(text, start)
@@ -40,8 +45,16 @@ def pivot_question(text: str, start: int, end: int, answer_type: str) -> str | N
     before, after = text[s:start], text[end:e]
     if answer_type == "quantity":
         before = _without_leading_date(before)
+    if not _chinese(before + after):
+        return None
     question = (before.rstrip(_CLAUSE_END) + ask + after.lstrip(_CLAUSE_END)).strip(_CLAUSE_END + " 　")
     return question + "？" if len(question) > len(ask) else None
+
+
+def _chinese(text: str) -> bool:
+    """Whether most of ``text``'s word characters are Chinese ideographs (a clause, not an English one)."""
+    cjk = len(_CJK.findall(text))
+    return cjk > 0 and cjk >= len(_LATIN.findall(text))
 
 
 def _clause_start(text: str, i: int) -> int:

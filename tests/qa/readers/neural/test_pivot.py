@@ -62,5 +62,12 @@ def test_the_clause_of_an_answer_asks_what_it_answers(
 def test_no_pivot_without_a_clause_or_for_other_types() -> None:
     assert _pivot("8997家。", "8997家", "quantity") is None  # nothing but the answer
     assert _pivot("金坤新材的实际控制人是陈亮。", "陈亮", "person") is None  # only dates and quantities
+    # an English clause: the question was asked in the text's own language, no pivot
+    assert _pivot("By September 2022, China had cultivated 8997 little giants.", "8997", "quantity") is None
+    # a Chinese clause naming a company in Latin letters is still Chinese
+    assert (
+        _pivot("Loock鹿客掌静脉智能门锁V5于2023年3月上市。", "2023年3月", "date")
+        == "Loock鹿客掌静脉智能门锁V5于什么时候上市？"
+    )
     assert pivot_question("abc", 2, 1, "date") is None  # an empty or reversed span
     assert pivot_question("abc", 0, 9, "date") is None
