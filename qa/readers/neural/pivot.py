@@ -18,7 +18,7 @@ from qa.readers.rules.dates import find_dates
 from qa.tokenize import normalize_same_length
 
 _CLAUSE_END = "，,。；;！!？?：:\n"
-MIN_CONTEXT = 8  # characters of the clause besides the answer; fewer and the clause before joins it
+MIN_CONTEXT = 8  # characters of the clause besides the answer; fewer: the clause before joins it (else after)
 _FRAME = "“”‘’\"'「」（）() 　"
 _DATE_LEADS = ("截至", "截止到", "截止", "到", "于", "在")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
