@@ -13,7 +13,7 @@ It also tries two features the reader has for free: the dense similarity of the 
 (rather than the best hit's) and that passage's rank among the hits.
 
     .venv/bin/python bench/answer_verification.py RUN --weights W [--rows ROWS.json] \
-        [--json bench/results/answer_verification.json]      # ROWS: the reads, cached between runs
+        [--json bench/results/answer_verification.json]      # ROWS: the model reads, cached
 
 Measured 2026-12-03 on r5 (OpenVINO bf16, AMD EPYC, 1,162 questions;
 `bench/results/answer_verification.json`):
@@ -21,9 +21,9 @@ Measured 2026-12-03 on r5 (OpenVINO bf16, AMD EPYC, 1,162 questions;
 | features added to the fit | weighted SQuAD 2.0-style F1, two-fold |
 |---|---:|
 | none (the shipped fit) | 0.6926 |
-| masked-clause similarity | 0.6896 |
+| masked-clause similarity | 0.6925 |
 | answer-context similarity | 0.6949 |
-| both similarities | 0.688 |
+| both similarities | 0.6868 |
 | the answer passage's dense similarity | 0.6958 |
 | the answer passage's rank | 0.6971 |
 | its similarity and rank | 0.6966 |
@@ -63,17 +63,14 @@ KINDS = {
 def masked_clause(question: str, text: str, start: int, end: int) -> str:
     """The clause of ``text`` holding the answer ``text[start:end]``, the answer replaced by the
     interrogative of the question's type (the pivot question for dates and quantities)."""
-    from qa.readers.neural.pivot import _clause_end, _clause_start, pivot_question
+    from qa.readers.neural.pivot import answer_clause, pivot_question
     from qa.readers.rules.answer_types import classify_question
 
     atype = classify_question(question).answer_type
     pivot = pivot_question(text, start, end, atype)
     if pivot:
         return pivot
-    a, b = _clause_start(text, start), _clause_end(text, end)
-    if b - a - (end - start) < 8:  # the answer alone: the clauses around it too
-        a = _clause_start(text, a - 1) if a > 0 else a
-        b = _clause_end(text, b + 1) if b < len(text) else b
+    a, b = answer_clause(text, start, end, atype)
     return text[a:start] + ASK.get(atype, "什么") + text[end:b] + "？"
 
 
@@ -236,9 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = json.loads(args.rows.read_text())
     else:
         rows = held_out_reads(args.run, args.weights, args.runtime)
-        add_similarities(rows)
         if args.rows:
             args.rows.write_text(json.dumps(rows, ensure_ascii=False) + "\n")
+    add_similarities(rows)
     out = {
         "run": str(args.run),
         "runtime": args.runtime,

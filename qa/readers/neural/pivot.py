@@ -33,13 +33,7 @@ def pivot_question(text: str, start: int, end: int, answer_type: str) -> str | N
     it is not Chinese (a question over text in its own language needs no pivot)."""
     if answer_type not in ("quantity", "date") or not 0 <= start < end <= len(text):
         return None
-    s = _clause_start(text, start)
-    e = _clause_end(text, end)
-    if _context(text[s:start] + text[end:e], answer_type) < MIN_CONTEXT:
-        if s > 0:
-            s = _clause_start(text, s - 1)  # the clause before it too
-        elif e < len(text):
-            e = _clause_end(text, e + 1)  # else the clause after it
+    s, e = answer_clause(text, start, end, answer_type)
     unit = answer_unit(text[start:end])
     ask = "什么时候" if answer_type == "date" else "多少" + (unit if unit and unit not in "%％" else "")
     before, after = text[s:start], text[end:e]
@@ -49,6 +43,20 @@ def pivot_question(text: str, start: int, end: int, answer_type: str) -> str | N
         return None
     question = (before.rstrip(_CLAUSE_END) + ask + after.lstrip(_CLAUSE_END)).strip(_CLAUSE_END + " 　")
     return question + "？" if len(question) > len(ask) else None
+
+
+def answer_clause(text: str, start: int, end: int, answer_type: str) -> tuple[int, int]:
+    """The character range of the clause of ``text`` holding the answer ``text[start:end]``, joined by the
+    clause before it (else the one after it) when it says fewer than MIN_CONTEXT characters besides the
+    answer."""
+    s = _clause_start(text, start)
+    e = _clause_end(text, end)
+    if _context(text[s:start] + text[end:e], answer_type) < MIN_CONTEXT:
+        if s > 0:
+            s = _clause_start(text, s - 1)  # the clause before it too
+        elif e < len(text):
+            e = _clause_end(text, e + 1)  # else the clause after it
+    return s, e
 
 
 def _chinese(text: str) -> bool:
