@@ -15,7 +15,10 @@ questions are right only as abstentions) and the abstention threshold on that co
 (mostly SQuAD 2.0's, written to have none) are weighted down to the share that questions without an answer
 have among the Chinese ones, in the fit and in the threshold (`--no-language-balance`: unweighted).
 
-    python -m training.reader_calibrate RUN_DIR --weights WEIGHTS_DIR --out calibration.json
+    python -m training.reader_calibrate RUN_DIR --weights WEIGHTS_DIR --out calibration.json [--sources S]
+
+`--sources` calibrates on other sources' held-out contexts than the run's own (the split is per source, so a
+run that left a source out, and a run that trained on it, are calibrated on the same questions).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import numpy as np
 
 from embeddings.base import FP32_MODEL, INT8_MODEL
 from qa.readers.neural.reader import confidence, retrieval_evidence
-from training.data import Example, context_documents, load_source, split_heldout
+from training.data import SOURCES, Example, context_documents, load_source, split_heldout
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -198,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         help="fit English questions on their held-out answerable share (SQuAD 2.0's, mostly unanswerable) "
         "instead of the Chinese questions' share",
     )
+    p.add_argument(
+        "--sources",
+        default=None,
+        help="comma-separated sources whose held-out contexts to calibrate on (default: the run's own); "
+        "a source the run did not train on is wholly unseen, so its held-out split is too",
+    )
     p.add_argument("--runtime", default="onnx-int8")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
@@ -209,9 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     from qa.readers.rules.answer_types import classify_question
 
     cfg = json.loads((args.run / "train_config.json").read_text())["config"]
+    sources = list(cfg["sources"]) if args.sources is None else [x for x in args.sources.split(",") if x]
+    unknown = sorted(set(sources) - set(SOURCES))
+    if unknown or not sources:
+        p.error(f"unknown sources {unknown}; choose from {sorted(SOURCES)}")
     rng = np.random.default_rng(0)
     held = []
-    for name in cfg["sources"]:
+    for name in sources:
         _, he = split_heldout(load_source(name), cfg["heldout_share"], cfg["seed"])
         if len(he) > args.per_source:
             he = [he[i] for i in sorted(rng.choice(len(he), args.per_source, replace=False))]
@@ -353,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             "questions": len(held),
             "not_in_corpus": len(asked_again),
             "contexts": len(contexts),
-            "sources": cfg["sources"],
+            "sources": sources,
             "answerable_f1_top5_hybrid": round(results[best]["answerable_f1"], 4),
             # questions with and without an answer in the index, by the language they are asked in
             "by_language": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,30 @@ def test_questions_asked_again_find_no_passage_with_their_answer() -> None:
     for e, found, orig in zip(out[len(held) :], hits[len(held) :], again, strict=True):
         assert e.qid == orig.qid + ":not-in-corpus" and e.start == -1 and e.answer == ""
         assert found and all(orig.answer not in h.passage.text for h in found)
+
+
+def test_unknown_calibration_source_is_a_usage_error(tmp_path, capsys) -> None:
+    """`--sources` names the held-out sources to calibrate on; a name that is not a source stops the run
+    before anything is read, saying which names exist."""
+    from training.reader_calibrate import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "train_config.json").write_text(
+        json.dumps({"config": {"sources": ["cmrc"], "heldout_share": 0.05, "seed": 0}})
+    )
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                str(run),
+                "--weights",
+                str(tmp_path / "w"),
+                "--out",
+                str(tmp_path / "c.json"),
+                "--sources",
+                "cmrc,nope",
+            ]
+        )
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown sources ['nope']" in err and "drcd" in err
