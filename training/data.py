@@ -29,6 +29,18 @@ SQUAD_EN = "squad-en/dev-v2.0.json"
 OFFSET_SEARCH_CHARS = 8  # an answer_start this far off is repaired by locating the text near it
 
 
+def source_list(text: str) -> tuple[str, ...]:
+    """Comma-separated source names, checked against `SOURCES`: the one parser of the commands' `--sources`
+    (an argparse ``type``, so a bad name is a usage error that says which names exist)."""
+    import argparse
+
+    names = tuple(x for x in text.split(",") if x)
+    unknown = sorted(set(names) - set(SOURCES))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown sources {unknown}; choose from {sorted(SOURCES)}")
+    return names
+
+
 @dataclass(frozen=True)
 class Example:
     """One question over one context; `start` is -1 (and `answer` "") for an unanswerable question."""

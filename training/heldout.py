@@ -17,7 +17,7 @@ import logging
 import sys
 from pathlib import Path
 
-from training.data import SHARED_DATA, SOURCES, load_source, split_heldout
+from training.data import SHARED_DATA, SOURCES, load_source, source_list, split_heldout
 
 
 def heldout_squad(sources: list[str], share: float, seed: int, root: Path = SHARED_DATA) -> dict:
@@ -43,15 +43,17 @@ def heldout_squad(sources: list[str], share: float, seed: int, root: Path = SHAR
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.heldout", description=__doc__.split("\n")[0])
-    p.add_argument("--sources", default="cmrc,csquad-en,drcd", help=f"comma-separated: {', '.join(SOURCES)}")
+    p.add_argument(
+        "--sources",
+        type=source_list,
+        default="cmrc,csquad-en,drcd",
+        help=f"comma-separated: {', '.join(SOURCES)}",
+    )
     p.add_argument("--share", type=float, default=0.05, help="held-out share of each source's contexts")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
-    sources = [s for s in args.sources.split(",") if s]
-    unknown = sorted(set(sources) - set(SOURCES))
-    if unknown:
-        p.error(f"unknown sources {unknown}; choose from {sorted(SOURCES)}")
+    sources = list(args.sources)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     data = heldout_squad(sources, args.share, args.seed)
     args.out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
