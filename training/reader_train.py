@@ -23,6 +23,7 @@ import numpy as np
 from qa.hashing import file_sha256
 from qa.readers.neural.runtime import cpu_has
 from training.data import SHARED_DATA, SOURCES, Example, load_source, source_list, split_heldout
+from training.labels import LABEL_POLICIES, apply_policy
 
 log = logging.getLogger("training")
 
@@ -52,6 +53,9 @@ class TrainConfig:
     batch_size: int = 32
     freeze_layers: int = 0
     seed: int = 0
+    # "short-factoid": training answers of date/quantity/person/organization/place questions cut to the fact
+    # asked for, clauses dropped (training.labels); "as-given": the sources' labels unchanged
+    label_policy: str = "as-given"
     bf16: bool = False
     init_from: str = ""  # a shipped-format weights folder to continue from (e.g. qa/readers/neural/weights)
 
@@ -141,6 +145,8 @@ def train(
     folder = model_folder or ensure_e5_small()
     tok = SpanTokenizer(folder / "tokenizer.json")
     train_ex, held_ex = _examples(cfg, data_root)
+    train_ex, label_counts = apply_policy(train_ex, cfg.label_policy)
+    log.info("labels (%s): %s", cfg.label_policy, label_counts)
     if limit:
         train_ex = random.Random(cfg.seed).sample(train_ex, min(limit, len(train_ex)))
     t0 = time.time()
@@ -203,6 +209,7 @@ def train(
                         for n in cfg.sources
                     },
                     "windows": len(feats),
+                    "labels": label_counts,
                     "hard_negatives": len(hard),
                     **({"code_switch": code_switch} if code_switch else {}),
                     "steps": total,
@@ -321,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=value)
         elif field == "sources":
             p.add_argument(flag, type=source_list, default=value)
+        elif field == "label_policy":
+            p.add_argument(flag, choices=LABEL_POLICIES, default=value)
         else:
             p.add_argument(flag, type=type(value), default=value)
     args = p.parse_args(argv)
