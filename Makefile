@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test lint eval-gold eval-cmrc
+.PHONY: install browser run test lint eval-gold eval-cmrc bench
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,8 +29,16 @@ test: install browser
 lint: install
 	$(BIN)/ruff check .
 
+# the gold-set figures of docs/evaluation.md
 eval-gold: install
 	$(BIN)/qa eval eval/gold/corpus.jsonl --modes dense,bm25,hybrid --json eval/results/gold.json --runs eval/results/gold-runs.jsonl --report eval/results/gold-report
 
+# the CMRC 2018 dev figures of docs/evaluation.md (retrieval, then the default reader's answers)
 eval-cmrc: install
-	$(BIN)/qa eval ../shared/data/cmrc2018/cmrc2018_dev.json --modes dense,bm25,hybrid --json eval/results/cmrc.json --runs eval/results/cmrc-runs.jsonl --report eval/results/cmrc-report
+	$(BIN)/qa eval ../shared/data/cmrc2018/cmrc2018_dev.json --modes dense,bm25,hybrid --retrieval-only --batch 64 --json eval/results/cmrc-retrieval-int8.json
+	$(BIN)/qa eval ../shared/data/cmrc2018/cmrc2018_dev.json --mode hybrid --batch 64 --json eval/results/cmrc-hybrid-rules-int8.json
+
+# `make bench` lists the benchmarks behind docs/benchmarks.md; `make bench B=NAME` reproduces NAME's figure
+# (ARGS="..." runs it with other arguments). Same as `python -m bench [NAME [ARGS]]`.
+bench: install
+	$(BIN)/python -m bench $(B) $(ARGS)

@@ -12,7 +12,13 @@ alternates, --runs times:
        `/ask` returns an answer; the figure is start -> that answer (includes gradio's own start-up).
 With --readers, `qa ask --reader R` is also timed per reader, after one untimed run that builds the
 reader's cached files; `R:KEY=VALUE` adds `--reader-option KEY=VALUE` (e.g. `neural:runtime=torch-bf16`).
-Model files are already converted/exported in the cache (the one-time conversion is not a cold start).
+With --baseline DIR (a checkout of an earlier commit, e.g. `git worktree add /tmp/base a9119df`, run with
+the same interpreter and model cache), every timed command runs in both trees, alternately (baseline, then
+this tree, per run and per reader), against the same index, and the table shows both side by side:
+    .venv/bin/python bench/cold_start.py --baseline /tmp/base --models multilingual-e5-small-int8 \
+        --readers rules,neural --runs 7 --json bench/results/cold_start_vs_a9119df.json
+Model files are already converted/exported in the cache (the one-time conversion is not a cold start), and so
+are the prepared caches of this tree (one untimed run per reader builds them).
 The OS page cache is warm after the first run (we cannot drop it without root); the first run of each kind is
 reported separately. Medians over runs.
 """
@@ -42,14 +48,14 @@ def _env() -> dict[str, str]:
     return env
 
 
-def cli_once(index: Path, reader: str = "rules") -> float:
+def cli_once(index: Path, reader: str = "rules", tree: Path = REPO) -> float:
     name, _, option = reader.partition(":")
     extra = ["--reader-option", option] if option else []
     t = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "qa", "ask", QUESTION, "--index", str(index), "--json", "--reader", name]
         + extra,
-        cwd=REPO, env=_env(), capture_output=True, text=True, check=False,
+        cwd=tree, env=_env(), capture_output=True, text=True, check=False,
     )
     dt = time.perf_counter() - t
     if out.returncode != 0 or not json.loads(out.stdout).get("answer"):
@@ -57,7 +63,7 @@ def cli_once(index: Path, reader: str = "rules") -> float:
     return dt
 
 
-def app_once(index: Path, log: Path) -> float:
+def app_once(index: Path, log: Path, tree: Path = REPO) -> float:
     from gradio_client import Client
 
     port = free_port()
@@ -65,7 +71,7 @@ def app_once(index: Path, log: Path) -> float:
     t = time.perf_counter()
     with log.open("wb") as fh:
         proc = subprocess.Popen([sys.executable, "app.py", "--index", str(index), "--port", str(port)],
-                                cwd=REPO, env=_env(), stdout=fh, stderr=subprocess.STDOUT)
+                                cwd=tree, env=_env(), stdout=fh, stderr=subprocess.STDOUT)
     try:
         client = None
         while True:
@@ -96,8 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", nargs="+", default=["multilingual-e5-small", "multilingual-e5-small-int8"])
     ap.add_argument("--readers", default="", help="also time `qa ask --reader R` (e.g. rules,neural)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="a checkout of an earlier commit, timed alternately with this tree")
+    ap.add_argument("--no-app", action="store_true", help="time the CLI only")
     args = ap.parse_args(argv)
     readers = [r for r in args.readers.split(",") if r]
+    if args.baseline is not None:
+        return compare(args, readers or ["rules"])
     report: dict[str, Any] = run_header(
         question=QUESTION,
         runs=args.runs,
@@ -133,6 +144,47 @@ def main(argv: list[str] | None = None) -> int:
     for model, r in report["models"].items():
         print(f"| {model} | {r['cli_s'][0]:.2f} | {r['cli_median_s']:.2f} | {r['app_s'][0]:.2f} | "
               f"{r['app_median_s']:.2f} |")
+    write_report(args.json, report)
+    return 0
+
+
+def compare(args: argparse.Namespace, readers: list[str]) -> int:
+    """The baseline tree and this one timed alternately on one index: cold `qa ask` per reader, app start."""
+    trees = {"baseline": args.baseline.resolve(), "current": REPO}
+    report: dict[str, Any] = run_header(question=QUESTION, runs=args.runs, baseline=str(trees["baseline"]),
+                                        models={})
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in args.models:
+            index = Path(tmp) / f"index-{model}"
+            subprocess.run([sys.executable, "-m", "qa", "index", "--model", model, "--index", str(index)],
+                           cwd=REPO, env=_env(), check=True, capture_output=True)
+            kinds = [f"cli:{r}" for r in readers] + ([] if args.no_app else ["app"])
+            times: dict[str, dict[str, list[float]]] = {k: {t: [] for t in trees} for k in kinds}
+            for reader in readers:  # untimed: builds each tree's cached files (reader build, prepared caches)
+                for tree in trees.values():
+                    cli_once(index, reader, tree)
+            for i in range(args.runs):
+                for kind in kinds:
+                    for name, tree in trees.items():
+                        if kind == "app":
+                            dt = app_once(index, Path(tmp) / "app.log", tree)
+                        else:
+                            dt = cli_once(index, kind.partition(":")[2], tree)
+                        times[kind][name].append(dt)
+                print(f"[{model}] run {i + 1}: " + ", ".join(
+                    f"{k} {times[k]['baseline'][-1]:.2f} -> {times[k]['current'][-1]:.2f} s" for k in kinds),
+                    flush=True)
+            report["models"][model] = {
+                k: {name: {"s": v, "median_s": statistics.median(v)} for name, v in by_tree.items()}
+                for k, by_tree in times.items()
+            }
+    print()
+    print("| model | what | baseline median s | this tree median s | runs |")
+    print("|---|---|---:|---:|---:|")
+    for model, r in report["models"].items():
+        for kind, by_tree in r.items():
+            print(f"| {model} | {kind} | {by_tree['baseline']['median_s']:.2f} | "
+                  f"{by_tree['current']['median_s']:.2f} | {len(by_tree['current']['s'])} |")
     write_report(args.json, report)
     return 0
 

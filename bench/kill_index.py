@@ -42,7 +42,7 @@ from tests.hardening.kill_harness import (  # noqa: E402  (after the sys.path li
 
 
 def summarize(trials: Sequence[Trial], run_s: float, command: str) -> str:
-    """The markdown snippet for bench/RESULTS.md."""
+    """The markdown snippet for docs/benchmarks.md."""
     lines = [
         "### SIGKILL during `qa index` (bench/kill_index.py)",
         "",

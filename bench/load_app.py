@@ -9,7 +9,7 @@ Questions come from eval/gold/corpus.jsonl: a calibration pass asks each one onc
 answers correctly (the answer contains a gold answer, or the reverse). Under load every client asks
 --questions of them; an answer counts as correct when it equals the calibration answer (same span, same
 citations) — so both correctness and determinism under concurrency are checked. Only loopback URLs are
-accepted. Prints p50/p95/max latency and throughput, and a markdown snippet for bench/RESULTS.md.
+accepted. Prints p50/p95/max latency and throughput, and a markdown snippet for docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -170,12 +170,9 @@ def ensure_int8_model(cache_dir: Path | None = None) -> tuple[Path, str]:
 def _load_session(path: str, size: int, mtime_ns: int, threads: int) -> Any:
     """One ONNX Runtime session per model file version and thread count per process (sessions are
     thread-safe), as sentence-transformers models are loaded once per process in ``embeddings.encoder``."""
-    ort = _import_onnxruntime()
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.inter_op_num_threads = 1
-    options.intra_op_num_threads = threads
-    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    from embeddings.ort_prepared import optimized_session
+
+    return optimized_session(_import_onnxruntime(), Path(path), threads)  # graph optimized once, cached
 
 
 class OnnxInt8Encoder:

@@ -213,6 +213,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.gold is None:
         raise InputError("give a GOLD file to evaluate (or --compare RUN_A RUN_B)")
+    from eval.dialogs import is_dialog_file
+
+    if is_dialog_file(args.gold):  # dialogs: every turn with its history (eval/dialogs.py)
+        return _run_dialogs(args)
     modes = _modes(args)
     gold = load_gold(args.gold).limit(args.limit)
     started = time.perf_counter()
@@ -272,6 +276,19 @@ def run(args: argparse.Namespace) -> int:
             path = write_report(results, args.report, header=header)
         print(f"report: {path}", file=sys.stderr)
     return 0
+
+
+def _run_dialogs(args: argparse.Namespace) -> int:
+    """``qa eval DIALOGS.jsonl``: the index as for a JSONL gold file, the reader as asked."""
+    from eval.dialogs import run_dialogs
+    from qa.api import QA
+    from qa.paths import default_index_dir
+
+    qa = QA.open(args.index or default_index_dir(), model=args.model)
+    options = parse_reader_options(args.reader_option)
+    if args.reader != DEFAULT_READER or options:
+        qa.use_reader(args.reader, **options)
+    return run_dialogs(args, qa)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -255,13 +255,19 @@ class QA:
         mode: Mode = "hybrid",
         filters: Filters | None = None,
         reader: Reader | str | None = None,
+        history: Sequence[Any] | None = None,
     ) -> Answer:
         """Retrieve passages and extract a cited answer, or abstain (`answer.text is None`).
 
         ``k``: passages retrieved and read (None: the reader's ``max_passages``); ``reader``: see
-        :meth:`reader_for`.
+        :meth:`reader_for`; ``history``: the earlier turns, oldest first (``qa.conversation.Turn``s, answer
+        objects or dicts with ``question``/``answer``/``understood_as``): a follow-up ("那2023年呢？") is read
+        as the standalone question in ``answer.understood_as``. No history: the question is read as it is.
         """
-        return self.ask_batch([question], k=k, mode=mode, filters=filters, reader=reader)[0]
+        histories = None if history is None else [history]
+        return self.ask_batch(
+            [question], k=k, mode=mode, filters=filters, reader=reader, histories=histories
+        )[0]
 
     def ask_batch(
         self,
@@ -271,9 +277,22 @@ class QA:
         mode: Mode = "hybrid",
         filters: Filters | None = None,
         reader: Reader | str | None = None,
+        histories: Sequence[Sequence[Any] | None] | None = None,
     ) -> list[Answer]:
-        """:meth:`ask` for many questions (query encoding is batched, then one reader call)."""
+        """:meth:`ask` for many questions (query encoding is batched, then one reader call); ``histories``:
+        one history (or None) per question."""
         qs = [check_question(q) for q in questions]
+        read = qs
+        if histories is not None:
+            from qa.conversation.resolver import default_resolver
+
+            resolutions = default_resolver().resolve_batch(qs, histories)
+            read = [check_question(r.understood_as) for r in resolutions]
         chosen = self.reader_for(reader)
-        hits = self.retrieve_batch(qs, k=self._reader_k(k, chosen), mode=mode, filters=filters)
-        return self.answer_batch(qs, hits, mode=mode, filters=filters, reader=chosen)
+        hits = self.retrieve_batch(read, k=self._reader_k(k, chosen), mode=mode, filters=filters)
+        answers = self.answer_batch(read, hits, mode=mode, filters=filters, reader=chosen)
+        if histories is None:
+            return answers
+        from dataclasses import replace
+
+        return [replace(a, question=q, understood_as=r) for a, q, r in zip(answers, qs, read, strict=True)]

@@ -176,9 +176,67 @@ def cmd_ask(args: argparse.Namespace) -> int:
     options = parse_reader_options(args.reader_option)
     if args.reader != DEFAULT_READER or options:
         qa.use_reader(args.reader, **options)
-    ans = qa.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args))
-    print(json.dumps(ans.to_json(), ensure_ascii=False) if args.json else format_answer(ans))
+    from qa.conversation.session import default_session_path, load_session
+
+    session = args.session or default_session_path()
+    history = load_session(session) if args.follow_up else ()
+    if args.follow_up and not history:
+        log.warning("no earlier question in %s: the question is read alone", session)
+    ans = qa.ask(args.question, k=args.k, mode=args.mode, filters=_filters(args),
+                 history=history if args.follow_up else None)
+    if args.json:
+        print(json.dumps(ans.to_json(), ensure_ascii=False))
+    else:
+        if ans.understood_as and ans.understood_as != ans.question:
+            print(f"Understood as: {ans.understood_as}")
+        print(format_answer(ans))
+    _record_turn(session, history, ans, explicit=args.follow_up or args.session is not None)
     return 0
+
+
+def _record_turn(session: Path, history: Sequence[object], ans: Answer, *, explicit: bool) -> None:
+    """Keep this turn in the session file so `qa ask --follow-up` can continue; a plain `qa ask` that
+    cannot write it says nothing (the answer is what was asked for)."""
+    from qa.conversation.history import Turn
+    from qa.conversation.session import save_session
+
+    try:
+        save_session(session, [*history, Turn(ans.question, ans.text, ans.understood_as)])
+    except OSError as exc:
+        if explicit:
+            log.warning("could not save the session to %s (%s): the next --follow-up will not see this turn",
+                        session, exc.strerror or exc)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """`qa chat`: ask questions one per line; each is read with the earlier ones as its history."""
+    from qa.conversation.session import Conversation
+
+    qa = _open(args)
+    options = parse_reader_options(args.reader_option)
+    if args.reader != DEFAULT_READER or options:
+        qa.use_reader(args.reader, **options)
+    conv = Conversation(qa)
+    print("Ask a question (an empty line or Ctrl-D ends, /new starts a new conversation).")
+    while True:
+        try:
+            line = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not line:
+            return 0
+        if line == "/new":
+            conv.clear()
+            continue
+        try:
+            ans = conv.ask(line, k=args.k, mode=args.mode, filters=_filters(args))
+        except QAError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        if ans.understood_as and ans.understood_as != ans.question:
+            print(f"Understood as: {ans.understood_as}")
+        print(format_answer(ans))
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -243,7 +301,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"answer reader (default: {DEFAULT_READER})")
     p.add_argument("--reader-option", action="append", metavar="KEY=VALUE",
                    help="set a field of the reader's config, e.g. runtime=onnx-int8 (repeatable)")
+    p.add_argument("--follow-up", action="store_true",
+                   help="read the question as a follow-up of the previous `qa ask` (\"那2023年呢？\")")
+    p.add_argument("--session", type=Path, default=None, metavar="FILE",
+                   help="the conversation file --follow-up continues (default: ~/.cache/qa/session.json)")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="ask follow-up questions interactively, one per line")
+    p.add_argument("--index", type=Path, default=None, help=INDEX_HELP)
+    p.add_argument("-k", type=int, default=None, help="number of passages")
+    p.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default: hybrid)")
+    p.add_argument("--doc", action="append", metavar="DOC_ID", help="only search this document (repeatable)")
+    p.add_argument("--date-from", metavar="YYYY-MM-DD", help="only documents dated on or after this day")
+    p.add_argument("--date-to", metavar="YYYY-MM-DD", help="only documents dated on or before this day")
+    p.add_argument("--model", default=None, help="query model (default: the one that built the index)")
+    p.add_argument("--reader", choices=reader_names(), default=DEFAULT_READER,
+                   help=f"answer reader (default: {DEFAULT_READER})")
+    p.add_argument("--reader-option", action="append", metavar="KEY=VALUE",
+                   help="set a field of the reader's config (repeatable)")
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("info", help="print the manifest of an index")
     p.add_argument("--index", type=Path, default=None)
@@ -280,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     handler = _WarningHandler(level=logging.WARNING)
     log.addHandler(handler)
-    if args.command in ("index", "search", "ask", "eval"):
+    if args.command in ("index", "search", "ask", "chat", "eval"):
         _quiet_model_loading()
     try:
         return int(args.func(args) or 0)

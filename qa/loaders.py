@@ -19,6 +19,8 @@ Rules:
   else any heading; PDF/DOCX: document properties, then a Title/Heading style paragraph), else the stem.
 - Date: front matter ``date`` (or ``published``/``pubdate``/``created``) via `normalize_date`; a value that
   cannot be read gives ``None`` and a warning. PDF/DOCX: the creation date of the document properties.
+  Without either, the latest day or month the text states (or the year of an event it names), with
+  ``metadata["date_source"] = "text"`` (`qa.text_dates`); None when it states none.
 - A file with no text left after cleaning (empty, or front matter only) is skipped with a warning, so it
   never turns into an empty document.
 - PDF needs ``pypdf`` and DOCX ``python-docx`` (extra ``qa-corpus[docs]``); when missing, those files are
@@ -44,6 +46,7 @@ import yaml
 from qa.cleaning import clean, clean_title
 from qa.errors import InputError
 from qa.filetypes import BINARY_FORMATS, SUPPORTED_SUFFIXES, TEXT_FORMATS
+from qa.text_dates import date_in_text
 from qa.types import Document
 
 log = logging.getLogger("qa")
@@ -204,6 +207,11 @@ def _load_file(path: Path, doc_id: str, warn: Warn) -> Document | None:
     day = normalize_date(raw_date)
     if raw_date is not None and day is None:
         warn(f"{source}: cannot read the date {raw_date!r}; the document gets no date")
+    if raw_date is None:
+        # no date in its metadata: the latest date its text states, marked as such (qa.text_dates)
+        day = date_in_text(cleaned.text)
+        if day is not None:
+            metadata = {**metadata, "date_source": "text"}
     return Document(
         doc_id=doc_id,
         title=title or cleaned.title or path.stem,

@@ -37,7 +37,7 @@ class RetrievalConfig:
     # the corpus: full weight for questions in the corpus's language, none for English questions over Chinese
     # text (whose few matches are stray names and numbers). bm25_full_coverage 0 turns the scaling off.
     bm25_full_coverage: float = 0.5
-    bm25_min_coverage: float = 0.4  # chosen on training data: bench/english_fusion.py
+    bm25_min_coverage: float = 0.4  # chosen on training data: docs/evaluation.md
     fusion_depth: int = 100  # candidates taken from each retriever before fusing
     max_k: int = 1000
     max_question_chars: int = 2000  # longer questions are cut for retrieval (bounded time)

@@ -129,8 +129,21 @@ def jieba_tokenizer() -> Any:
     import logging
 
     logging.getLogger("jieba").setLevel(logging.WARNING)  # silence "Building prefix dict" chatter
-    jieba.dt.initialize()
+    initialize_from_cache(jieba.dt)
     return jieba.dt
+
+
+def initialize_from_cache(tokenizer: Any) -> None:
+    """jieba's ``Tokenizer.initialize`` with the prefix dictionary read from the prepared cache
+    (``qa.jieba_tables``, ~4x faster) instead of rebuilt or read from jieba's marshal file in /tmp."""
+    from qa.jieba_tables import prefix_dict_for
+
+    with tokenizer.lock:
+        if tokenizer.initialized:
+            return
+        table = prefix_dict_for(tokenizer)
+        tokenizer.FREQ, tokenizer.total = table.freq, table.total
+        tokenizer.initialized = True
 
 
 def normalize(text: str) -> str:

@@ -203,11 +203,13 @@ class Answer:
     alternatives: tuple[Alternative, ...] = ()
     answer_type: str = "term"
     hits: tuple[Hit, ...] = ()  # the passages the reader looked at, best first
+    understood_as: str | None = None  # the standalone question read for a follow-up (None: `question`)
 
     def to_json(self) -> dict[str, Any]:
         """The `qa ask --json` object (also returned by the UI's `/ask` endpoint)."""
         return {
             "question": self.question,
+            "understood_as": self.understood_as or self.question,
             "answer": self.text,
             "confidence": self.confidence,
             "supporting_sentence": self.supporting_sentence,

@@ -166,6 +166,7 @@ def render_answer(answer: Answer, config: UIConfig = UIConfig()) -> str:
         + (f' · as of <span class="qa-date">{esc(cited_date)}</span>' if cited_date else "")
         + "</div>",
     ]
+    out.append(render_understood_as(answer))
     sentence = render_supporting_sentence(answer)
     if sentence:
         out.append(f'<blockquote class="qa-support">{sentence}</blockquote>')
@@ -181,12 +182,20 @@ def render_answer(answer: Answer, config: UIConfig = UIConfig()) -> str:
     return "".join(out)
 
 
+def render_understood_as(answer: Answer) -> str:
+    """The standalone question a follow-up was read as, so a wrong rewrite is visible (empty otherwise)."""
+    if not answer.understood_as or answer.understood_as == answer.question:
+        return ""
+    return f'<div class="qa-understood">Understood as · 理解为: {esc(answer.understood_as)}</div>'
+
+
 def render_abstention(answer: Answer, config: UIConfig = UIConfig()) -> str:
     """Say plainly that the corpus does not answer, then show the closest passages."""
     out = [
         '<div class="qa-answer qa-abstain">',
         f'<div class="qa-abstain-text">{esc(ABSTAIN_TEXT)} '
         f'<span lang="zh">{esc(ABSTAIN_TEXT_ZH)}</span></div>',
+        render_understood_as(answer),
     ]
     hits = answer.hits[: config.closest_passages]
     if hits:
@@ -448,13 +457,16 @@ def _as_int(value: object) -> int:
 
 def ask_json(service: QAService, question: str, mode: str = "hybrid", k: int | None = None,
              doc_ids: Sequence[str] | None = None, date_from: str | None = None,
-             date_to: str | None = None, reader: str | None = None) -> dict[str, Any]:
-    """The `/ask` endpoint: the same object as `qa ask --json` (`Answer.to_json()`)."""
+             date_to: str | None = None, reader: str | None = None,
+             history: Sequence[Any] | None = None) -> dict[str, Any]:
+    """The `/ask` endpoint: the same object as `qa ask --json` (`Answer.to_json()`); ``history``: the
+    earlier turns (their answer objects, or {"question", "answer"}), oldest first, for a follow-up."""
     filters = parse_filters(doc_ids, date_from, date_to)
     if k is not None and not 1 <= _as_int(k) <= 100:
         raise InputError(f"k must be between 1 and 100, got {k}")
+    follow_up = {"history": history} if history else {}  # no history: asked exactly as before
     answer = service.get().ask(question, k=int(k) if k is not None else None, mode=parse_mode(mode),
-                               filters=filters, reader=parse_reader(reader))
+                               filters=filters, reader=parse_reader(reader), **follow_up)
     return answer.to_json()
 
 
@@ -462,17 +474,28 @@ def answer_html(service: QAService, question: str, mode: str, k: int | float | N
                 doc_ids: Sequence[str] | None, date_from: str | None, date_to: str | None,
                 config: UIConfig = UIConfig(), reader: str | None = None) -> str:
     """The chat reply for one question: a rendered answer, or an escaped error message (never a traceback)."""
+    return answer_turn(service, question, mode, k, doc_ids, date_from, date_to, config, reader)[0]
+
+
+def answer_turn(service: QAService, question: str, mode: str, k: int | float | None,
+                doc_ids: Sequence[str] | None, date_from: str | None, date_to: str | None,
+                config: UIConfig = UIConfig(), reader: str | None = None,
+                history: Sequence[Mapping[str, Any]] = ()) -> tuple[str, dict[str, Any] | None]:
+    """The chat reply for a question read with the chat's earlier turns, and the turn to keep (None when
+    it failed): ``{"question", "answer", "understood_as"}``."""
     try:
         filters = parse_filters(doc_ids, date_from, date_to)
         mode_ = parse_mode(mode, config.default_mode)
+        follow_up = {"history": list(history)} if history else {}
         answer = service.get().ask(question, k=int(k) if k else None, mode=mode_, filters=filters,
-                                   reader=parse_reader(reader))
-        return render_answer(answer, config)
+                                   reader=parse_reader(reader), **follow_up)
+        turn = {"question": question, "answer": answer.text, "understood_as": answer.understood_as}
+        return render_answer(answer, config), turn
     except QAError as exc:
-        return render_error(str(exc))
+        return render_error(str(exc)), None
     except Exception as exc:
         log.exception("question failed: %r", question)
-        return render_error(f"internal error ({type(exc).__name__}); details are in the server console")
+        return render_error(f"internal error ({type(exc).__name__}); details are in the server console"), None
 
 
 def add_files(service: QAService, paths: Sequence[str | Path], config: UIConfig = UIConfig(),
@@ -527,6 +550,7 @@ CSS = """
 .qa-ok { color: #067647; font-weight: 600; }
 .qa-status { font-size: 0.9em; padding: 0.2em 0; }
 .qa-question { white-space: pre-wrap; }
+.qa-understood { color: var(--body-text-color-subdued); font-size: 0.9em; font-style: italic; }
 """
 
 
@@ -558,6 +582,7 @@ def build_app(service: QAService, config: UIConfig = UIConfig()) -> gr.Blocks:
             feedback_options=None,
         )
         history = gr.State([])
+        turns = gr.State([])  # [{"question", "answer", "understood_as"}]: what follow-ups are read with
         with gr.Row():
             question = gr.Textbox(placeholder="Type a question · 输入问题", show_label=False,
                                   elem_id="qa-question", scale=8, lines=1, max_lines=4,
@@ -592,22 +617,25 @@ def build_app(service: QAService, config: UIConfig = UIConfig()) -> gr.Blocks:
 
         # ---- events
         def on_ask(q: str, hist: list[dict[str, str]], mode_v: str, k_v: float, docs_v: list[str] | None,
-                   from_v: str, to_v: str, reader_v: str) -> Iterator[tuple[Any, Any, Any]]:
+                   from_v: str, to_v: str, reader_v: str,
+                   turns_v: list[dict[str, Any]]) -> Iterator[tuple[Any, Any, Any, Any]]:
             text = (q or "").strip()
             if not text:
-                yield hist, hist, gr.update()
+                yield hist, hist, gr.update(), turns_v
                 return
             hist = [*hist, {"role": "user", "content": render_question(text)}]
-            yield [*hist, {"role": "assistant", "content": render_pending()}], hist, ""
-            reply = answer_html(service, text, mode_v, k_v, docs_v, from_v, to_v, config, reader_v)
+            yield [*hist, {"role": "assistant", "content": render_pending()}], hist, "", turns_v
+            reply, turn = answer_turn(service, text, mode_v, k_v, docs_v, from_v, to_v, config, reader_v,
+                                      turns_v or ())
             hist = [*hist, {"role": "assistant", "content": reply}]
-            yield hist, hist, ""
+            yield hist, hist, "", [*(turns_v or ()), turn] if turn is not None else turns_v
 
-        ask_inputs = [question, history, mode, k, docs, date_from, date_to, reader]
+        ask_inputs = [question, history, mode, k, docs, date_from, date_to, reader, turns]
         for trigger in (question.submit, ask_btn.click):
-            trigger(on_ask, inputs=ask_inputs, outputs=[chat, history, question], api_visibility="private")
-        clear_btn.click(lambda: ([], []), outputs=[chat, history], api_visibility="private")
-        chat.clear(lambda: [], outputs=[history], api_visibility="private")  # the chatbot's own trash button
+            trigger(on_ask, inputs=ask_inputs, outputs=[chat, history, question, turns],
+                    api_visibility="private")
+        clear_btn.click(lambda: ([], [], []), outputs=[chat, history, turns], api_visibility="private")
+        chat.clear(lambda: ([], []), outputs=[history, turns], api_visibility="private")  # its trash button
 
         def on_add(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             report = add_files(service, paths or [], config, progress=lambda f, d: progress(f, desc=d))
@@ -626,10 +654,11 @@ def build_app(service: QAService, config: UIConfig = UIConfig()) -> gr.Blocks:
         # ---- API
         def ask(question: str, mode: str = "hybrid", k: int | None = None, doc_ids: list[str] | None = None,
                 date_from: str | None = None, date_to: str | None = None,
-                reader: str | None = None) -> dict[str, Any]:
-            """Answer a question over the served index; returns the `qa ask --json` object."""
+                reader: str | None = None, history: list[Any] | None = None) -> dict[str, Any]:
+            """Answer a question over the served index; returns the `qa ask --json` object. ``history``:
+            earlier turns (their answer objects), oldest first: the question is read as a follow-up."""
             try:
-                return ask_json(service, question, mode, k, doc_ids, date_from, date_to, reader)
+                return ask_json(service, question, mode, k, doc_ids, date_from, date_to, reader, history)
             except QAError as exc:
                 raise gr.Error(str(exc)) from exc
 

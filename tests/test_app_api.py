@@ -10,7 +10,7 @@ from tests.conftest import HOSTILE_DOC_ID, HOSTILE_QUESTION, HOSTILE_SCRIPT, App
 
 pytestmark = pytest.mark.slow
 
-KEYS = {"question", "answer", "confidence", "supporting_sentence", "citations", "alternatives"}
+KEYS = {"question", "understood_as", "answer", "confidence", "supporting_sentence", "citations", "alternatives"}
 CITATION_KEYS = {"doc_id", "title", "date", "passage_id", "paragraph", "text", "start", "end"}
 
 
@@ -29,6 +29,16 @@ def _check_answer_json(out: Any, question: str) -> None:
     for c in out["citations"]:
         assert set(c) == CITATION_KEYS
         assert c["text"][c["start"]:c["end"]] == out["answer"]
+
+
+def test_ask_with_history_reads_the_follow_up_as_a_standalone_question(client: Any) -> None:
+    first = client.predict("截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？", api_name="/ask")
+    assert first["understood_as"] == first["question"]
+    out = client.predict("那2023年呢？", history=[first], api_name="/ask")
+    _check_answer_json(out, "那2023年呢？")
+    assert out["understood_as"].startswith("截至2023年") and "小巨人" in out["understood_as"]
+    with pytest.raises(Exception, match="history"):
+        client.predict("那2023年呢？", history=[{"answer": "8997家"}], api_name="/ask")
 
 
 def test_ask_returns_cited_answer_json(client: Any) -> None:

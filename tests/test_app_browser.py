@@ -96,6 +96,19 @@ def test_chinese_question_shows_cited_answer(page: Any) -> None:
     shutil.copyfile(shot, SCREENSHOT_FOR_README)
 
 
+def test_follow_up_is_read_with_the_chat_history_and_shows_what_it_was_understood_as(page: Any) -> None:
+    page.locator("#qa-settings").get_by_text("Settings").first.click()
+    page.locator("#qa-reader").get_by_text("neural", exact=True).click()  # not tied to the default reader
+    first = _ask(page, "截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？")
+    assert "8997家" in first.locator(".qa-answer-text").inner_text()
+    assert first.locator(".qa-understood").count() == 0  # a first question is read as typed
+    reply = _ask(page, "那2023年呢？")
+    assert "1.2万家" in reply.locator(".qa-answer-text").inner_text()
+    understood = reply.locator(".qa-understood").inner_text()
+    assert "Understood as" in understood and "截至2023年" in understood and "小巨人" in understood
+    _shot(page, "ui-follow-up.png")
+
+
 def test_unanswerable_question_abstains_with_closest_passages(page: Any) -> None:
     reply = _ask(page, "火星上有多少只企鹅？")
     assert ABSTAIN_TEXT in reply.inner_text()

@@ -87,10 +87,15 @@ def _typed_expression(answer: str, answer_type: str) -> tuple[int, int] | None:
     from qa.tokenize import normalize_same_length
 
     norm = normalize_same_length(answer)
-    found = (find_dates if answer_type == "date" else find_quantities)(norm) if answer_type in (
-        "date",
-        "quantity",
-    ) else []
+    found = (
+        (find_dates if answer_type == "date" else find_quantities)(norm)
+        if answer_type
+        in (
+            "date",
+            "quantity",
+        )
+        else []
+    )
     if len(found) != 1:
         return None
     span = found[0]

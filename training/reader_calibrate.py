@@ -56,7 +56,7 @@ class Outcome(NamedTuple):
     english: bool = False  # asked in English: own evidence weight and bias (its similarity runs lower)
 
 
-class _MemoScorer:
+class MemoScorer:
     """A scorer that remembers its answers, so that one batch decoded several ways is run once."""
 
     def __init__(self, scorer: Any) -> None:
@@ -69,6 +69,20 @@ class _MemoScorer:
         if key not in self._seen:
             self._seen[key] = self.scorer(input_ids, attention_mask)
         return self._seen[key]
+
+    def save(self, path: Path) -> None:
+        """Keep the scores seen so far in an .npz file (no pickle), for a later run over the same inputs."""
+        arrays = {}
+        for i, (key, (s, e)) in enumerate(self._seen.items()):
+            arrays[f"k{i}"] = np.frombuffer(key, dtype=np.uint8)
+            arrays[f"s{i}"], arrays[f"e{i}"] = s, e
+        np.savez(path, **arrays)
+
+    def load(self, path: Path) -> None:
+        """Add the scores an earlier run saved (``save``); they must come from the same model."""
+        with np.load(path, allow_pickle=False) as data:
+            for i in range(sum(1 for k in data.files if k.startswith("k"))):
+                self._seen[data[f"k{i}"].tobytes()] = (data[f"s{i}"], data[f"e{i}"])
 
 
 RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
@@ -130,7 +144,25 @@ def _choose_threshold(
     question scores its answer's F1, or 0 when the reader abstains; an unanswerable one scores 1 only as an
     abstention), English questions without an answer weighted by ``english_no``; ties go to the lower
     threshold. Returns it and the F1 at every threshold tried."""
-    conf = np.array(
+    conf = _confidences(outcomes, curve)
+    f1 = np.array([o.f1 for o in outcomes])
+    answerable = np.array([o.answerable for o in outcomes])
+    weights = np.array([_weight(o.english, o.answerable, english_no) for o in outcomes])
+    table = {}
+    for t in THRESHOLDS:
+        answered = conf >= t
+        score = np.where(answerable, np.where(answered, f1, 0.0), ~answered)
+        table[f"{t:.2f}"] = float(np.average(score, weights=weights))
+    best = max(THRESHOLDS, key=lambda t: (round(table[f"{t:.2f}"], 6), -t))
+    return float(best), table
+
+
+FINE_THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(100))  # 0.00 ... 0.99
+
+
+def _confidences(outcomes: Sequence[Outcome], curve: dict[str, float]) -> np.ndarray:
+    """Each held-out question's calibrated confidence under the fitted ``curve``."""
+    return np.array(
         [
             confidence(
                 o.margin,
@@ -142,16 +174,40 @@ def _choose_threshold(
             for o in outcomes
         ]
     )
-    f1 = np.array([o.f1 for o in outcomes])
-    answerable = np.array([o.answerable for o in outcomes])
-    weights = np.array([_weight(o.english, o.answerable, english_no) for o in outcomes])
-    table = {}
-    for t in THRESHOLDS:
-        answered = conf >= t
-        score = np.where(answerable, np.where(answered, f1, 0.0), ~answered)
-        table[f"{t:.2f}"] = float(np.average(score, weights=weights))
-    best = max(THRESHOLDS, key=lambda t: (round(table[f"{t:.2f}"], 6), -t))
-    return float(best), table
+
+
+def target_thresholds(
+    outcomes: Sequence[Outcome], curve: dict[str, float], answerable_abstained: float
+) -> dict[str, float]:
+    """Per question language ("zh", "en"), the highest threshold that abstains on at most
+    ``answerable_abstained`` of its answerable held-out questions: a false abstention costs a user more than
+    a wrong answer shown with its evidence, so the target is set on answerable questions; what it abstains
+    on among the unanswerable ones is then reported (`abstention_rates`)."""
+    conf = _confidences(outcomes, curve)
+    out = {}
+    for lang, english in (("zh", False), ("en", True)):
+        mine = np.array([o.answerable and o.english == english for o in outcomes])
+        if not mine.any():
+            out[lang] = 0.0
+            continue
+        ok = [t for t in FINE_THRESHOLDS if float(np.mean(conf[mine] < t)) <= answerable_abstained]
+        out[lang] = max(ok, default=0.0)
+    return out
+
+
+def abstention_rates(
+    outcomes: Sequence[Outcome], curve: dict[str, float], thresholds: dict[str, float]
+) -> dict[str, dict[str, float]]:
+    """The share of held-out questions abstained on at ``thresholds``, by language and answerability."""
+    conf = _confidences(outcomes, curve)
+    out: dict[str, dict[str, float]] = {}
+    for lang, english in (("zh", False), ("en", True)):
+        for kind, answerable in (("answerable", True), ("unanswerable", False)):
+            mine = np.array([o.answerable == answerable and o.english == english for o in outcomes])
+            if mine.any():
+                rate = float(np.mean(conf[mine] < thresholds[lang]))
+                out.setdefault(lang, {})[kind] = round(rate, 4)
+    return out
 
 
 def open_domain(
@@ -208,6 +264,23 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated sources whose held-out contexts to calibrate on (default: the run's own); "
         "a source the run did not train on is wholly unseen, so its held-out split is too",
     )
+    p.add_argument(
+        "--length-penalty",
+        type=float,
+        default=None,
+        help="take this length prior (chosen by training.reader_decode on short-answer held-out data) "
+        "instead of choosing one here on the run's own held-out questions",
+    )
+    p.add_argument(
+        "--typed-span-margin", type=float, default=None, help="take this margin instead of choosing one here"
+    )
+    p.add_argument(
+        "--answerable-abstained",
+        type=float,
+        default=None,
+        help="choose each question language's threshold as the highest that abstains on at most this share "
+        "of its answerable held-out questions (e.g. 0.08), instead of the best SQuAD 2.0-style F1",
+    )
     p.add_argument("--runtime", default="onnx-int8")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
@@ -230,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     contexts = sorted({e.context for e in held})
     docs = context_documents(contexts)
     manifest = read_manifest(args.weights)
-    scorer = _MemoScorer(make_scorer(args.runtime, args.weights, args.threads))
+    scorer = MemoScorer(make_scorer(args.runtime, args.weights, args.threads))
     tokenizer = ensure_e5_small() / "tokenizer.json"
     window = replace(WindowConfig.of_model(manifest), length_penalty=0.0, typed_span_margin=0.0)
     # the length prior: read each answerable held-out question's own paragraph once, decode at each penalty
@@ -246,14 +319,14 @@ def main(argv: list[str] | None = None) -> int:
         return {"em": round(em, 4), "f1": round(f1, 4)}
 
     by_penalty = {}
-    for lp in LENGTH_PENALTIES:
+    for lp in LENGTH_PENALTIES if args.length_penalty is None else (args.length_penalty,):
         by_penalty[str(lp)] = gold_paragraph(replace(window, length_penalty=lp))
         print(json.dumps({"length_penalty": lp, **by_penalty[str(lp)]}), flush=True)
     length_penalty = best_decoding(by_penalty)
     window = replace(window, length_penalty=length_penalty)
     # then the margin of the typed choice among n-best spans (date and quantity questions), the same way
     by_margin = {}
-    for m in TYPED_SPAN_MARGINS:
+    for m in TYPED_SPAN_MARGINS if args.typed_span_margin is None else (args.typed_span_margin,):
         by_margin[str(m)] = gold_paragraph(replace(window, typed_span_margin=m))
         print(json.dumps({"typed_span_margin": m, **by_margin[str(m)]}), flush=True)
     typed_span_margin = best_decoding(by_margin)
@@ -338,6 +411,10 @@ def main(argv: list[str] | None = None) -> int:
         if table
     }
     threshold, by_threshold = _choose_threshold(outcomes[best], results[best], english_no)
+    thresholds = {"zh": threshold, "en": threshold}
+    if args.answerable_abstained is not None:
+        thresholds = target_thresholds(outcomes[best], results[best], args.answerable_abstained)
+    abstained = abstention_rates(outcomes[best], results[best], thresholds)
     out = {
         "length_penalty": length_penalty,
         "gold_paragraph_by_length_penalty": by_penalty,
@@ -352,7 +429,15 @@ def main(argv: list[str] | None = None) -> int:
         "conf_dense_default": dense_default,
         # the embedding models whose similarities the evidence weight was fitted on (the same weights)
         "conf_dense_models": [FP32_MODEL, INT8_MODEL],
-        "abstain_threshold": threshold,
+        "abstain_threshold": thresholds["zh"],
+        "abstain_threshold_en": thresholds["en"],
+        "threshold_rule": (
+            "best SQuAD 2.0-style F1"
+            if args.answerable_abstained is None
+            else f"answerable abstained <= {args.answerable_abstained} per question language"
+        ),
+        # the share of held-out questions abstained on at those thresholds, by language and answerability
+        "abstained": abstained,
         # English questions without an answer weighted to the Chinese questions' share in the fit and the
         # threshold (1.0: unweighted)
         "english_unanswerable_weight": english_no,

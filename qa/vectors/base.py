@@ -38,7 +38,7 @@ class VectorIndexConfig:
     up to `ann_threshold` vectors, HNSW up to `ivf_threshold`, then IVF over fp16 vectors (half the memory
     of HNSW's float32 copy plus its graph).
 
-    The tiers follow `bench/RESULTS.md` §2: flat costs ~0.3 ms at 10k and ~18 ms at 100k vectors; at 1M
+    The tiers follow `docs/benchmarks.md` §2: flat costs ~0.3 ms at 10k and ~18 ms at 100k vectors; at 1M
     HNSW-Flat needs ~1.7 GiB, this IVF-fp16 (nlist 4000, nprobe 256) 746 MiB at recall@10 0.966 and 5 ms.
 
     `uri` and `collection` locate a server-side backend (Milvus: `http://host:19530`, or a `*.db` path for

@@ -3,7 +3,7 @@ rename-aside swap and holding each swap open), SIGKILL trials, and the check tha
 previous or the new complete one.
 
 Used by tests/hardening/test_kill_index.py and test_concurrency.py (a few trials) and by bench/kill_index.py
-(>= 50 trials at random moments, summarized for bench/RESULTS.md).
+(>= 50 trials at random moments, summarized for docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -41,7 +41,11 @@ def test_seed_corpus_documents(corpus_dir: Path) -> None:
     assert by_prefix["000"].date == "2022-03-23"
     assert by_prefix["000"].metadata["categories"] == "hongxingzibenju"
     assert by_prefix["000"].metadata["tags"] == "红星资本局新闻"
-    assert by_prefix["001"].title == "001_50dce2328ed16d13" and by_prefix["001"].date is None  # no heading
+    assert by_prefix["001"].title == "001_50dce2328ed16d13"  # no heading
+    # no front matter: dated by the text (its latest "截至2022年9月"; 002 by the 2023 conference it reports)
+    assert by_prefix["001"].date == "2022-09" and by_prefix["001"].metadata == {"date_source": "text"}
+    assert by_prefix["002"].date == "2023" and by_prefix["003"].date == "2023-07-12"
+    assert "date_source" not in by_prefix["000"].metadata
     assert by_prefix["002"].title == "“小巨人”展翅翱翔"
     assert by_prefix["003"].title == "深网｜进击的小巨人：中国制造业的基石与韧性"
     assert by_prefix["003"].text.count("深网｜进击的小巨人") == 1
@@ -158,7 +162,8 @@ def test_front_matter_fields_go_to_metadata_as_json(tmp_path: Path) -> None:
 def test_malformed_yaml_warns_and_the_block_is_still_stripped(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(f"---\ntitle: [unclosed\ndate: x: y\n---\n{BODY}", encoding="utf-8")
     docs, warnings = _load(tmp_path)
-    assert docs[0].text == BODY and docs[0].title == "a" and dict(docs[0].metadata) == {}
+    assert docs[0].text == BODY and docs[0].title == "a"
+    assert dict(docs[0].metadata) == {"date_source": "text"}  # dated by its text ("截至2022年9月")
     assert len(warnings) == 1 and "a.md" in warnings[0] and "front matter" in warnings[0]
 
 

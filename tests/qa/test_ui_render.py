@@ -397,7 +397,7 @@ def test_build_app_exposes_ask_and_status_endpoints_only() -> None:
     params = [(p["parameter_name"], p["parameter_has_default"]) for p in api["/ask"]["parameters"]]
     assert params[0] == ("question", False)
     assert dict(params[1:]) == {"mode": True, "k": True, "doc_ids": True, "date_from": True, "date_to": True,
-                                "reader": True}
+                                "reader": True, "history": True}
 
 
 def test_app_takes_a_reader_by_name(capsys: pytest.CaptureFixture[str]) -> None:
@@ -431,3 +431,16 @@ def test_app_port_from_env_and_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QA_PORT", "http")
     with pytest.raises(SystemExit):
         app.parse_args([])
+
+
+def test_a_follow_up_shows_what_it_was_understood_as_escaped() -> None:
+    from dataclasses import replace
+
+    from qa.ui import render_understood_as
+
+    plain = _answer()
+    assert render_understood_as(plain) == "" and "qa-understood" not in render_answer(plain)
+    follow = replace(plain, question="那2023年呢？", understood_as="截至2023年，<b>小巨人</b>？")
+    html_out = render_answer(follow)
+    assert "Understood as" in html_out and "截至2023年，&lt;b&gt;小巨人&lt;/b&gt;？" in html_out
+    assert "qa-understood" in render_abstention(replace(follow, text=None))

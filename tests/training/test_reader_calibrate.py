@@ -140,3 +140,28 @@ def test_unknown_calibration_source_is_a_usage_error(tmp_path, capsys) -> None:
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "unknown sources ['nope']" in err and "drcd" in err
+
+
+def test_target_thresholds_keep_answerable_abstentions_under_the_target_per_language() -> None:
+    from training.reader_calibrate import abstention_rates, target_thresholds
+
+    curve = {
+        "conf_scale": 1.0,
+        "conf_dense": 0.0,
+        "conf_bias": 0.0,
+        "conf_dense_en": 0.0,
+        "conf_bias_en": -2.0,
+    }
+    # Chinese answerable margins 0..9, English the same but with a lower bias; unanswerable ones low
+    outcomes = [Outcome(float(m), 0.0, 1.0, True, en) for en in (False, True) for m in range(10)]
+    outcomes += [Outcome(-3.0, 0.0, 0.0, False, en) for en in (False, True) for _ in range(5)]
+    t = target_thresholds(outcomes, curve, 0.1)
+    rates = abstention_rates(outcomes, curve, t)
+    assert rates["zh"]["answerable"] <= 0.1 and rates["en"]["answerable"] <= 0.1
+    # the highest such threshold: one step higher abstains on a second answerable question
+    assert (
+        abstention_rates(outcomes, curve, {"zh": t["zh"] + 0.01, "en": t["en"] + 0.01})["zh"]["answerable"]
+        > 0.1
+    )
+    assert t["en"] < t["zh"]  # the English curve runs lower, so does its threshold
+    assert rates["zh"]["unanswerable"] == 1.0 and rates["en"]["unanswerable"] == 1.0

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.readers.neural.edges import EdgeConfig, refine_edges
 from qa.readers.neural.runtime import SpanScorer
 from qa.readers.neural.typed import TYPED_ANSWERS, is_typed_span
 from qa.readers.neural.windows import SpanTokenizer, Window, best_spans, make_windows, pad_batch
@@ -30,6 +31,9 @@ class WindowConfig:
     # quantity replaces its best span when it scores at most this many points below it (0: off)
     typed_span_margin: float = 0.0
     n_best: int = 20  # spans per window considered for that choice
+    # character-level answer edges chosen inside and around the model's first and last token
+    # (qa.readers.neural.edges); EdgeConfig(False, False, False) keeps the token edges
+    edges: EdgeConfig = EdgeConfig()
 
     @classmethod
     def of_model(cls, manifest: Mapping[str, Any]) -> WindowConfig:
@@ -101,8 +105,8 @@ class SpanExtractor:
             by_question.setdefault(qi, []).append(j)
         typed = self.config.typed_span_margin > 0
         # the type asked for, for date and quantity questions (None: any span will do)
-        qtypes = [classify_question(q) if typed else None for q in questions]
-        qtypes = [t if t and t.answer_type in TYPED_ANSWERS else None for t in qtypes]
+        asked = [classify_question(q) for q in questions]
+        qtypes = [t if typed and t.answer_type in TYPED_ANSWERS else None for t in asked]
         # (question, passage) -> its windows' candidates as (score, first token, last token)
         cands: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
         nulls: dict[tuple[int, int], float] = {}
@@ -142,6 +146,7 @@ class SpanExtractor:
                     score, start, end = _best_typed(
                         ps[pi], enc.offsets, found, qtype, self.config.typed_span_margin
                     ) or (score, start, end)
+                start, end = refine_edges(ps[pi], start, end, asked[qi], cfg.edges)
                 row.append(SpanResult(pi, start, end, score, nulls[(qi, pi)]))
             out.append(row)
         return out

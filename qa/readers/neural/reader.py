@@ -38,6 +38,7 @@ from qa.readers.answers import (
     citations_for,
 )
 from qa.readers.base import SharedReaderConfig
+from qa.readers.neural.edges import EdgeConfig
 from qa.readers.neural.extract import SpanExtractor, SpanResult, WindowConfig
 from qa.readers.neural.pivot import pivot_question
 from qa.readers.neural.typed import answer_unit
@@ -111,6 +112,8 @@ def quantity_span(text: str, start: int, end: int, qtype: QuestionType) -> tuple
         i -= 1  # back to the start of that figure
     if j == start:  # no figure in the span
         return start, end
+    if i - 1 >= start and text[i - 1] == "第":
+        return i - 1, end  # an ordinal whole: "第三批"
     if i - 2 >= start and re.fullmatch(RANGE_SEP, text[i - 1]) and text[i - 2] in _DIGIT:
         i -= 1  # a range "2至3家": its first figure too
         while i > start and (text[i - 1] in _DIGIT or text[i - 1] == "."):
@@ -160,12 +163,25 @@ def confidence(margin: float, evidence: float, scale: float, dense: float, bias:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
 
 
+def _check_number(name: str, value: object, top: float, closed: bool = False) -> None:
+    """A config number: None, or from 0 up to ``top`` (``closed``: ``top`` itself allowed)."""
+    if value is None:
+        return
+    ok = not isinstance(value, bool) and isinstance(value, int | float)
+    if not ok or not (0 <= value <= top if closed else 0 <= value < top):
+        bound = f"<= {top}" if closed else "finite"
+        raise InputError(f"NeuralReaderConfig: {name} must be a number >= 0 ({bound}) or None, got {value!r}")
+
+
 @dataclass(frozen=True)
 class NeuralReaderConfig(SharedReaderConfig):
     """Settings of the neural reader; None fields take the value recorded in the weights' manifest."""
 
     max_passages: int = 10  # hits given to the reader; beyond answer_passages only as other sources' answers
     abstain_threshold: float | None = None  # None: the threshold calibrated on held-out data (manifest)
+    # the same for questions not asked in Chinese (None: the calibrated English threshold when the manifest
+    # has one and abstain_threshold is not set, else abstain_threshold)
+    abstain_threshold_en: float | None = None
     # top hits read for the answer (None: the number calibrated with the model, else 5); quantity and date
     # questions also read one hit of each further document among max_passages, for other sources' answers
     answer_passages: int | None = None
@@ -194,15 +210,20 @@ class NeuralReaderConfig(SharedReaderConfig):
     # when it scores at most this many points below the passage's best span (None: the calibrated margin;
     # 0: off); see qa.readers.neural.typed
     typed_span_margin: float | None = None
+    # span-score points per token of answer length when choosing a span (None: the calibrated prior)
+    length_penalty: float | None = None
+    # character-level answer edges (qa.readers.neural.edges): word snapping, function words off the edges,
+    # dates and quantities whole; False keeps the span model's token edges
+    refine_edges: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        margin = self.typed_span_margin
-        if margin is not None and (
-            isinstance(margin, bool) or not isinstance(margin, int | float) or not 0 <= margin < math.inf
-        ):
+        for name, top in (("typed_span_margin", math.inf), ("length_penalty", math.inf)):
+            _check_number(name, getattr(self, name), top)
+        _check_number("abstain_threshold_en", self.abstain_threshold_en, 1.0, closed=True)
+        if not isinstance(self.refine_edges, bool):
             raise InputError(
-                f"NeuralReaderConfig: typed_span_margin must be a number >= 0 or None, got {margin!r}"
+                f"NeuralReaderConfig: refine_edges must be true or false, got {self.refine_edges!r}"
             )
         for name in ("answer_passages", "answer_passages_en", "threads"):
             value = getattr(self, name)
@@ -251,6 +272,13 @@ class NeuralReader:
             conf_bias_en=_calibrated(config.conf_bias_en, cal, "conf_bias_en", 0.0, "conf_bias"),
             conf_dense_default=_calibrated(config.conf_dense_default, cal, "conf_dense_default", 0.0),
             abstain_threshold=_calibrated(config.abstain_threshold, cal, "abstain_threshold", 0.5),
+            abstain_threshold_en=(
+                config.abstain_threshold_en
+                if config.abstain_threshold_en is not None
+                else config.abstain_threshold
+                if config.abstain_threshold is not None
+                else _calibrated(None, cal, "abstain_threshold_en", 0.5, "abstain_threshold")
+            ),
             answer_passages=(
                 cal.get("answer_passages", 5) if config.answer_passages is None else config.answer_passages
             ),
@@ -269,7 +297,15 @@ class NeuralReader:
         self.window = WindowConfig.of_model(manifest)
         if config.typed_span_margin is not None:
             self.window = replace(self.window, typed_span_margin=float(config.typed_span_margin))
-        self.config = replace(self.config, typed_span_margin=self.window.typed_span_margin)
+        if config.length_penalty is not None:
+            self.window = replace(self.window, length_penalty=float(config.length_penalty))
+        if not config.refine_edges:
+            self.window = replace(self.window, edges=EdgeConfig(False, False, False))
+        self.config = replace(
+            self.config,
+            typed_span_margin=self.window.typed_span_margin,
+            length_penalty=self.window.length_penalty,
+        )
         self.encoder = encoder
 
     @property
@@ -337,7 +373,7 @@ class NeuralReader:
             if t.lang == "zh" or t.answer_type not in self.config.alternative_types:
                 continue
             first = self._choose(qs[i], hits[i], by_q.get(i, []), units.get(i))[0]
-            if first is None or first.confidence < self.config.abstain_threshold:
+            if first is None or first.confidence < self._threshold(t.lang):
                 continue  # no answer to ask other sources about
             pivot = pivot_question(first.hit.passage.text, first.start, first.end, t.answer_type)
             if pivot:
@@ -439,6 +475,12 @@ class NeuralReader:
 
     # ------------------------------------------------------------------ decision
 
+    def _threshold(self, lang: str) -> float:
+        """The abstention threshold for a question asked in ``lang``."""
+        c = self.config
+        threshold = c.abstain_threshold if lang == "zh" else c.abstain_threshold_en
+        return float(threshold if threshold is not None else 0.5)
+
     def _confidence(self, r: SpanResult, evidence: float, lang: str) -> float:
         c = self.config
         dense, bias = (c.conf_dense, c.conf_bias) if lang == "zh" else (c.conf_dense_en, c.conf_bias_en)
@@ -521,7 +563,7 @@ class NeuralReader:
         best, alternatives, picks = self._choose(question, hits, spans, unit, pivot)
         if best is None:
             return abstention(question, hits, atype)
-        if best.confidence < c.abstain_threshold:
+        if best.confidence < self._threshold(classify_question(question).lang):
             return abstention(question, hits, atype, round(best.confidence, 6), self._sentence(best))
         same = [p for p in picks if answer_key(p.text) == answer_key(best.text)]
         citations = citations_for(
@@ -549,7 +591,9 @@ class NeuralReader:
         c = self.config
         asks_plan = any(cue in question for cue in _PLAN_CUES)
         min_confidence = (
-            c.abstain_threshold if c.alternative_min_confidence is None else c.alternative_min_confidence
+            self._threshold(qtype.lang)
+            if c.alternative_min_confidence is None
+            else c.alternative_min_confidence
         )
 
         def answers_it(p: _Pick) -> bool:

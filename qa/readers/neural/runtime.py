@@ -184,12 +184,10 @@ def _session(path: str, threads: int) -> Any:
         raise MissingDependencyError(
             f"the neural reader needs onnxruntime ({exc}): pip install onnxruntime"
         ) from exc
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    from embeddings.ort_prepared import optimized_session
+
     try:
-        return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        return optimized_session(ort, Path(path), threads)  # graph optimized once, cached beside the model
     except Exception as exc:  # onnxruntime raises its own exception types for a damaged file
         raise ReaderWeightsError(
             f"the neural reader's ONNX model {path} cannot be loaded ({exc}); "

@@ -4,12 +4,15 @@ The tagger is jieba's ``posseg`` tagger with one step replaced: the Viterbi deco
 dictionary lacks (the HMM) runs vectorised with numpy (:class:`PosHMM`) instead of jieba's pure-Python loop.
 It finds the same path with the same probability, tie for tie, so every tag is unchanged; it is much faster
 where jieba's state table lacks a character and every one of the 256 (position, tag) states must be tried
-at each step — Traditional Chinese text, where the HMM dominated the reader's time (bench/reader_latency.py).
+at each step — Traditional Chinese text, where the HMM dominated the reader's time
+(bench/reader_latency.py, at commit a9119df).
 """
 
 from __future__ import annotations
 
 import functools
+import io
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -22,6 +25,7 @@ State = tuple[str, str]  # (B/M/E/S position in the word, POS tag)
 # previous), the next states as mask bytes
 _Step = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bytes]
 _MIN_FLOAT = -3.14e100  # jieba's log probability of an unseen emission
+_TAGGER_LOCK = threading.Lock()  # one tagger per process, even when threads ask for it at once
 
 
 class PosHMM:
@@ -116,14 +120,40 @@ class PosHMM:
         return prob, route
 
 
-def _fast_tagger_class() -> Any:
-    """jieba's POSTokenizer with its HMM step decoded by :class:`PosHMM`."""
-    import jieba.posseg as posseg
+def import_posseg() -> Any:
+    """``jieba.posseg``, imported without its module-level tagger (``posseg.dt``) parsing the word-tag table
+    from jieba's dictionary file: it is given the process-wide table (``qa.jieba_tables.word_tags``) instead,
+    so the table is read once per process, from the prepared cache."""
+    import sys
 
+    from qa.jieba_tables import word_tags
+
+    if "jieba.posseg" in sys.modules:
+        return sys.modules["jieba.posseg"]
+    tokenizer = jieba_tokenizer()
+    table = word_tags()
+    with tokenizer.lock:  # jieba reads the dictionary file under this lock too (Tokenizer.initialize)
+        tokenizer.get_dict_file = lambda: io.BytesIO(b"")  # shadows the method during the import only
+        try:
+            import jieba.posseg as posseg
+        finally:
+            del tokenizer.get_dict_file
+        if posseg.dt.tokenizer is tokenizer and not posseg.dt.word_tag_tab:
+            posseg.dt.word_tag_tab = table
+    return posseg
+
+
+def _fast_tagger_class(posseg: Any) -> Any:
+    """jieba's POSTokenizer with its HMM step decoded by :class:`PosHMM`."""
     tables = (posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
     hmm = PosHMM(*tables)
 
     class FastPOSTokenizer(posseg.POSTokenizer):  # type: ignore[misc]
+        def __init__(self, tokenizer: Any, word_tag_tab: dict[str, str]) -> None:
+            # jieba's __init__ would parse the word-tag table again: take the shared one
+            self.tokenizer = tokenizer
+            self.word_tag_tab = word_tag_tab
+
         def _POSTokenizer__cut(self, sentence: str) -> Iterator[Any]:  # jieba's private __cut, name-mangled
             decoded = hmm.viterbi(sentence) or posseg.viterbi(sentence, *tables)
             pos_list = decoded[1]
@@ -146,14 +176,16 @@ def _fast_tagger_class() -> Any:
 
 @functools.lru_cache(maxsize=1)
 def pos_tagger() -> Any:
-    """The process-wide jieba part-of-speech tagger, created once (the dictionary load costs ~1 s)."""
+    """The process-wide jieba part-of-speech tagger, created once; its word-tag table is jieba.posseg's own
+    (``posseg.dt``), read once from the prepared cache."""
     try:
         import jieba
-        import jieba.posseg  # noqa: F401 - the tagger
     except ImportError as exc:  # pragma: no cover - jieba is a core dependency
         raise JiebaUnavailableError("entity spans need jieba: pip install jieba") from exc
     jieba.setLogLevel(30)  # WARNING: keep "Building prefix dict" chatter off stderr (jieba's own logger only)
-    return _fast_tagger_class()(jieba_tokenizer())
+    with _TAGGER_LOCK:
+        posseg = import_posseg()
+        return _fast_tagger_class(posseg)(jieba_tokenizer(), posseg.dt.word_tag_tab)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -372,7 +372,7 @@ def test_bad_options_and_runtime_are_clear_errors() -> None:
         with pytest.raises(InputError, match=f"{name} must be an int >= 1 or None"):
             NeuralReaderConfig(**{name: bad})
     for bad in (-0.5, "1", True, math.nan, math.inf):
-        with pytest.raises(InputError, match="typed_span_margin must be a number >= 0 or None"):
+        with pytest.raises(InputError, match=r"typed_span_margin must be a number >= 0 \(finite\) or None"):
             NeuralReaderConfig(typed_span_margin=bad)
 
 

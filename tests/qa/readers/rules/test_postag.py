@@ -52,3 +52,28 @@ def test_jieba_still_has_the_step_the_tagger_replaces() -> None:
     assert hasattr(posseg.POSTokenizer, "_POSTokenizer__cut")  # else the override would silently do nothing
     assert type(pos_tagger()).__mro__[1] is posseg.POSTokenizer
     assert PosHMM(*TABLES).viterbi("") is None
+
+
+def test_a_fresh_process_shares_one_word_tag_table(tmp_path) -> None:
+    """jieba.posseg's own tagger and ours hold the one table read from the prepared cache (a second parse by
+    posseg's import would leave it its own table)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import jieba.posseg, sys\n"
+        "from qa.jieba_tables import word_tags\n"
+        "from qa.readers.rules.postag import pos_tagger\n"
+        "t = pos_tagger().word_tag_tab\n"
+        "assert t is jieba.posseg.dt.word_tag_tab is word_tags(), 'two tables'\n"
+        "assert len(t) > 300000\n"
+    )
+    # the tagger must be made before anything imports jieba.posseg: import it through pos_tagger first
+    code = code.replace("import jieba.posseg, sys\n", "from qa.readers.rules.postag import pos_tagger\n"
+                        "pos_tagger()\nimport jieba.posseg\n")
+    env = {**os.environ, "QA_CACHE_DIR": str(tmp_path)}
+    for _ in range(2):  # builds the cache, then reads it
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr[-2000:]
+

@@ -1,0 +1,136 @@
+"""Character-level answer edges: a span model's token-edged span moved to the characters the question asks.
+
+e5's XLM-R pieces run across word boundaries ("在北京", "是一种", "%，" are single tokens), so a span decoded
+on token edges can start with a preposition or copula, end with a particle, or stop inside a word or inside
+a figure's expression. The span model picks the answer's first and last token; this module picks the first
+and last *character* inside and around them, by rules a reader of Chinese applies:
+
+1. ``snap_words``: an edge that falls inside a word moves out to the word's edge (jieba's segmentation of
+   the clause), so no answer starts or ends inside a word;
+2. ``strip_function_words``: a leading preposition, conjunction, copula or modal (在, 由, 和, 是, 会 ...)
+   and a trailing particle (的, 了, 等) are dropped, except from answers to why/how questions, whose clause
+   is the answer;
+3. ``whole_expressions``: for date and quantity questions, a date or quantity the span cuts through is taken
+   whole, with its ordinal, unit and bound ("三批" -> "第三批", "百分点" -> "2.4个百分点",
+   "5天" -> "5天以内").
+
+Every character boundary of the passage can thus be an answer edge, whatever the tokenizer's pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.readers.rules.answer_types import QuestionType
+
+# jieba tags of words that do not open an answer: prepositions, conjunctions, particles
+_LEAD_TAGS = ("p", "c", "u")
+# words that do not open an answer whatever their tag: copulas, modals, aspect and degree words
+_LEAD_WORDS = frozenset(
+    ("是", "为", "乃", "系", "会", "将", "要", "能", "可", "可以", "已", "已经", "曾", "曾经", "正", "正在")
+    + ("都", "也", "就", "还", "即", "便", "均", "则", "通过", "经过", "作为", "成为", "变成")
+)
+_TRAIL_TAGS = ("u",)  # 的, 了, 着, 过, 地, 得
+_TRAIL_WORDS = frozenset(("等", "等等", "之一"))
+_CLAUSE_STOP = '，,。；;！!？?\n、：:“”"（）()《》「」'
+_NO_STRIP_TYPES = ("reason",)
+# single characters that open or close a phrase rather than a word: an edge on them is not snapped outwards
+# ("设在北京": the span 在北京 keeps its start, and the function-word rule then drops 在)
+_FUNCTION_CHARS = frozenset("在于是由从为对向到把被和与及的了地得着过")
+_MAX_SNAP_WORD = 6  # a "word" longer than this is an unknown run of characters: edges are not moved for it
+
+
+@dataclass(frozen=True)
+class EdgeConfig:
+    """Which edge rules run (all by default); each can be turned off to measure what it does."""
+
+    snap_words: bool = True
+    strip_function_words: bool = True
+    whole_expressions: bool = True
+
+
+def refine_edges(
+    text: str, start: int, end: int, qtype: QuestionType | None, config: EdgeConfig = EdgeConfig()
+) -> tuple[int, int]:
+    """The span [start, end) of ``text`` with the character edges the rules choose (see the module
+    docstring); the span itself when a rule would leave nothing."""
+    if not 0 <= start < end <= len(text):
+        return start, end
+    s, e = start, end
+    if config.snap_words:
+        s, e = _snap_words(text, s, e)
+    if config.strip_function_words and (qtype is None or qtype.answer_type not in _NO_STRIP_TYPES):
+        s, e = _strip_function_words(text, s, e)
+    if config.whole_expressions and qtype is not None and qtype.answer_type in ("date", "quantity"):
+        s, e = _whole_expressions(text, s, e, qtype.answer_type)
+    return (s, e) if e > s else (start, end)
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around [start, end): from the last stop mark before it to the first after it."""
+    a = start
+    while a > 0 and text[a - 1] not in _CLAUSE_STOP:
+        a -= 1
+    b = end
+    while b < len(text) and text[b] not in _CLAUSE_STOP:
+        b += 1
+    return a, b
+
+
+def _words(text: str, a: int, b: int) -> list[tuple[int, int, str, str]]:
+    """jieba's (start, end, word, tag) segmentation of text[a:b], offsets into ``text``."""
+    from qa.readers.rules.postag import pos_tag
+
+    out = []
+    pos = a
+    for word, tag in pos_tag(text[a:b]):
+        out.append((pos, pos + len(word), word, tag))
+        pos += len(word)
+    return out
+
+
+def _snap_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Edges inside a word moved out to that word's edges."""
+    a, b = _clause(text, start, end)
+    for ws, we, _, _ in _words(text, a, b):
+        if we - ws > _MAX_SNAP_WORD:
+            continue
+        if ws < start < we and text[start] not in _FUNCTION_CHARS:
+            start = ws
+        if ws < end < we and text[end - 1] not in _FUNCTION_CHARS:
+            end = we
+    return start, end
+
+
+def _strip_function_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A leading function word and a trailing particle dropped (one of each; never the whole span)."""
+    words = _words(text, start, end)
+    if len(words) < 2:
+        return start, end
+    ws, we, word, tag = words[0]
+    if word in _LEAD_WORDS or tag.startswith(_LEAD_TAGS):
+        start = we
+        words = words[1:]
+    if len(words) >= 2:
+        ws, we, word, tag = words[-1]
+        if word in _TRAIL_WORDS or tag.startswith(_TRAIL_TAGS):
+            end = ws
+    return start, end
+
+
+def _whole_expressions(text: str, start: int, end: int, answer_type: str) -> tuple[int, int]:
+    """The span grown over every date (date questions) or quantity (quantity questions) whose edge it cuts."""
+    from qa.readers.rules.dates import find_dates
+    from qa.readers.rules.numbers import find_quantities
+    from qa.tokenize import normalize_same_length
+
+    a, b = _clause(text, start, end)
+    norm = normalize_same_length(text[a:b])
+    found = find_dates(norm) if answer_type == "date" else find_quantities(norm)
+    s, e = start, end
+    for span in found:
+        xs, xe = a + span.start, a + span.end
+        cuts = (xs < start < xe) or (xs < end < xe)
+        if cuts:
+            s, e = min(s, xs), max(e, xe)
+    return s, e

@@ -1,0 +1,92 @@
+"""Each resolution rule on its own: the cue, the swapped slot, the referent, the carried subject."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.conversation.history import Turn
+from qa.conversation.rules import (
+    Rewrite,
+    carry_subject,
+    described_answer,
+    follow_up_cue,
+    refer_back,
+    referent,
+    swap_slot,
+)
+
+LITTLE_GIANTS = Turn("截至2022年9月，我国已培育了多少家专精特新“小巨人”企业？", "8997家")
+
+
+@pytest.mark.parametrize(
+    ("question", "cue"),
+    [
+        ("那2023年呢？", "swap"),
+        ("山东呢？", "swap"),
+        ("What about Efort?", "swap"),
+        ("And in 2023?", "swap"),
+        ("它的董事长是谁？", "reference"),
+        ("这家公司成立于哪一年？", "reference"),
+        ("When was it founded?", "reference"),
+        ("成立于哪一年？", "elided"),
+        ("生产效率提升了多少？", "elided"),
+        ("金坤新材的总经理是谁？", None),
+        ("哪个城市的国家级专精特新企业最多？", None),
+        ("Who is the general manager of Huibo Medical (汇博医疗)?", None),
+        ("谁呢？", None),
+    ],
+)
+def test_follow_up_cue_decides_whether_the_history_is_needed(question: str, cue: str | None) -> None:
+    assert follow_up_cue(question) == cue
+
+
+def test_swap_time_replaces_the_date_of_the_previous_question() -> None:
+    assert swap_slot("那2023年呢？", LITTLE_GIANTS) == Rewrite(
+        "截至2023年，我国已培育了多少家专精特新“小巨人”企业？", "swap_time")
+    assert swap_slot("那2023年呢？", Turn("我国有多少家小巨人企业？")) == Rewrite(
+        "截至2023年，我国有多少家小巨人企业？", "swap_time")
+    en = Turn("How many little giant enterprises had China cultivated by September 2022?")
+    assert swap_slot("And in 2023?", en) == Rewrite(
+        "How many little giant enterprises had China cultivated by 2023?", "swap_time")
+
+
+def test_swap_entity_replaces_the_subject() -> None:
+    assert swap_slot("那汇博医疗呢？", Turn("金坤新材的总经理是谁？", "陈亮")) == Rewrite(
+        "汇博医疗的总经理是谁？", "swap_entity")
+    assert swap_slot("What about Shandong?", Turn("How many SMEs does Beijing E-Town (北京经开区) have?")) == \
+        Rewrite("How many SMEs does Shandong have?", "swap_entity")
+    assert swap_slot("它的董事长是谁？", Turn("金坤新材的总经理是谁？")) is None  # not a swap
+
+
+def test_referent_prefers_a_fitting_answer_else_the_subject() -> None:
+    person = Turn("金坤新材的实控人是谁？", "陈亮")
+    assert referent("person", person) == ("answer", "陈亮")
+    assert referent("organization", person) == ("subject", "金坤新材")
+    org = Turn("哪家公司发布了“阿尔法机器狗”？", "蔚蓝智能科技有限公司")
+    assert referent("neutral", org) == ("answer", "蔚蓝智能科技有限公司")
+    named = Turn("浙江众成是哪一年上市的？", "2010年")
+    assert referent("neutral", named) == ("subject", "浙江众成")
+
+
+def test_refer_back_rewrites_zh_and_en() -> None:
+    assert refer_back("它的董事长是谁？", Turn("浙江众成是哪一年上市的？", "2010年")) == Rewrite(
+        "浙江众成的董事长是谁？", "refer_subject")
+    assert refer_back("他跟钕铁硼打交道多久了？", Turn("金坤新材的实控人是谁？", "陈亮")) == Rewrite(
+        "陈亮跟钕铁硼打交道多久了？", "refer_answer")
+    assert refer_back("When was it founded?", Turn("Who is the CEO of Weimai Medical (唯迈医疗)?", "杨贺")) == \
+        Rewrite("When was Weimai Medical (唯迈医疗) founded?", "refer_subject")
+
+
+def test_an_abstained_identity_question_is_referred_to_by_its_description() -> None:
+    prev = Turn("Which product was the first smart door lock to use palm-vein recognition?", None)
+    assert described_answer(prev) == "the first smart door lock to use palm-vein recognition"
+    assert refer_back("When did it go on the market?", prev) == Rewrite(
+        "When did the first smart door lock to use palm-vein recognition go on the market?", "refer_answer")
+
+
+def test_carry_subject_gives_an_elided_question_the_previous_subject() -> None:
+    assert carry_subject("成立于哪一年？", Turn("唯迈医疗的创始人是谁？", "杨贺")) == Rewrite(
+        "唯迈医疗成立于哪一年？", "carry_subject")
+    assert carry_subject("拥有多少家国家企业技术中心？", Turn("哪个省份上半年规上工业增加值增长6.9%？", "山东省")) == \
+        Rewrite("山东省拥有多少家国家企业技术中心？", "carry_answer")
+    assert carry_subject("金坤新材的总经理是谁？", Turn("唯迈医疗的创始人是谁？")) is None

@@ -1,0 +1,67 @@
+"""Character-level answer edges: the rules that move a token-edged span to the characters asked for."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.readers.neural.edges import EdgeConfig, refine_edges
+from qa.readers.rules.answer_types import classify_question
+
+ALL_RULES = EdgeConfig()
+
+
+def _refine(text: str, span: str, question: str, config: EdgeConfig = ALL_RULES) -> str:
+    start = text.index(span)
+    s, e = refine_edges(text, start, start + len(span), classify_question(question), config)
+    return text[s:e]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "question", "expected"),
+    [
+        ("该公司总部设在北京。", "在北京", "该公司总部设在哪里？", "北京"),
+        ("它是一种稀土磁铁，用途很广。", "是一种稀土磁铁", "钕铁硼是什么？", "一种稀土磁铁"),
+        ("公司董事长游玮的说法。", "游玮的", "谁是董事长？", "游玮"),
+        ("这会造成资源浪费。", "会造成资源浪费", "这会带来什么后果？", "造成资源浪费"),
+    ],
+)
+def test_function_words_leave_the_edges(text: str, span: str, question: str, expected: str) -> None:
+    assert _refine(text, span, question) == expected
+
+
+def test_why_answers_keep_their_clause() -> None:
+    text = "因为在北京，所以很方便。"
+    assert _refine(text, "在北京", "为什么很方便？") == "在北京"
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "question", "expected"),
+    [
+        ("工信部公布了第三批名单。", "三批", "工信部公布了第几批名单？", "第三批"),
+        ("增速提高了2.4个百分点。", "百分点", "增速提高了多少？", "2.4个百分点"),
+        ("审批时间压缩到5天以内。", "5天", "审批时间压缩到多少天？", "5天以内"),
+        ("截至2022年9月，共8997家。", "2022年9", "截至什么时候？", "2022年9月"),
+    ],
+)
+def test_dates_and_quantities_are_taken_whole(text: str, span: str, question: str, expected: str) -> None:
+    assert _refine(text, span, question) == expected
+
+
+def test_an_edge_inside_a_word_moves_to_the_word_edge() -> None:
+    text = "他们研制了液氧甲烷发动机。"
+    assert _refine(text, "氧甲烷", "用的是什么燃料？", EdgeConfig(True, False, False)) == "液氧甲烷"
+
+
+def test_rules_off_keep_the_token_edges() -> None:
+    off = EdgeConfig(False, False, False)
+    assert _refine("该公司总部设在北京。", "在北京", "总部设在哪里？", off) == "在北京"
+    assert _refine("工信部公布了第三批名单。", "三批", "第几批？", off) == "三批"
+
+
+def test_a_span_that_is_only_a_function_word_is_kept() -> None:
+    assert _refine("他在北京。", "在", "他在哪里？") == "在"
+
+
+def test_out_of_range_spans_are_returned_unchanged() -> None:
+    assert refine_edges("abc", 2, 1, None) == (2, 1)
+    assert refine_edges("abc", 0, 9, None) == (0, 9)
