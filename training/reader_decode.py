@@ -30,7 +30,8 @@ EDGE_VARIANTS: dict[str, EdgeConfig] = {
     "snap": EdgeConfig(True, False, False),
     "strip": EdgeConfig(False, True, False),
     "whole": EdgeConfig(False, False, True),
-    "all": EdgeConfig(),
+    "strip+whole": EdgeConfig(False, True, True),
+    "all": EdgeConfig(True, True, True),
 }
 
 

@@ -8,7 +8,7 @@ and last *character* inside and around them, by rules a reader of Chinese applie
 1. ``snap_words``: an edge that falls inside a word moves out to the word's edge (jieba's segmentation of
    the clause), so no answer starts or ends inside a word;
 2. ``strip_function_words``: a leading preposition, conjunction, copula or modal (在, 由, 和, 是, 会 ...)
-   and a trailing particle (的, 了, 等) are dropped, except from answers to why/how questions, whose clause
+   and a trailing 的 are dropped, except from answers to why/how questions, whose clause
    is the answer;
 3. ``whole_expressions``: for date and quantity questions, a date or quantity the span cuts through is taken
    whole, with its ordinal, unit and bound ("三批" -> "第三批", "百分点" -> "2.4个百分点",
@@ -27,11 +27,12 @@ from qa.readers.rules.answer_types import QuestionType
 _LEAD_TAGS = ("p", "c", "u")
 # words that do not open an answer whatever their tag: copulas, modals, aspect and degree words
 _LEAD_WORDS = frozenset(
-    ("是", "为", "乃", "系", "会", "将", "要", "能", "可", "可以", "已", "已经", "曾", "曾经", "正", "正在")
-    + ("都", "也", "就", "还", "即", "便", "均", "则", "通过", "经过", "作为", "成为", "变成")
+    ("是", "为", "乃", "系", "会", "可以", "已", "已经", "曾经", "正在", "都", "也", "就", "还", "即")
+    + ("便", "均", "则", "通过", "经过", "作为", "成为", "变成")
 )
-_TRAIL_TAGS = ("u",)  # 的, 了, 着, 过, 地, 得
-_TRAIL_WORDS = frozenset(("等", "等等", "之一"))
+# a trailing 的 (jieba's "uj"); 了 ends quotes and 等 or 之一 belong to list and rank answers
+_TRAIL_TAGS = ("uj",)
+_TRAIL_WORDS: frozenset[str] = frozenset()
 _CLAUSE_STOP = '，,。；;！!？?\n、：:“”"（）()《》「」'
 _NO_STRIP_TYPES = ("reason",)
 # single characters that open or close a phrase rather than a word: an edge on them is not snapped outwards
@@ -42,9 +43,11 @@ _MAX_SNAP_WORD = 6  # a "word" longer than this is an unknown run of characters:
 
 @dataclass(frozen=True)
 class EdgeConfig:
-    """Which edge rules run (all by default); each can be turned off to measure what it does."""
+    """Which edge rules run; each can be turned on or off to measure what it does. Word snapping is off by
+    default: on held-out data it lost more than it gained (jieba's words in Traditional Chinese and in names
+    are not reliable enough; docs/evaluation.md)."""
 
-    snap_words: bool = True
+    snap_words: bool = False
     strip_function_words: bool = True
     whole_expressions: bool = True
 
@@ -119,7 +122,8 @@ def _strip_function_words(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _whole_expressions(text: str, start: int, end: int, answer_type: str) -> tuple[int, int]:
-    """The span grown over every date (date questions) or quantity (quantity questions) whose edge it cuts."""
+    """The span grown over every date (date questions) or quantity (quantity questions) whose edge it cuts;
+    a span that is a whole date itself is kept (a year answers 何年 even inside a full date)."""
     from qa.readers.rules.dates import find_dates
     from qa.readers.rules.numbers import find_quantities
     from qa.tokenize import normalize_same_length
@@ -127,6 +131,10 @@ def _whole_expressions(text: str, start: int, end: int, answer_type: str) -> tup
     a, b = _clause(text, start, end)
     norm = normalize_same_length(text[a:b])
     found = find_dates(norm) if answer_type == "date" else find_quantities(norm)
+    if answer_type == "date" and any(
+        x.start == 0 and x.end == end - start for x in find_dates(norm[start - a : end - a])
+    ):
+        return start, end  # a whole date already ("1941年" of "1941年12月" answers 何年)
     s, e = start, end
     for span in found:
         xs, xe = a + span.start, a + span.end

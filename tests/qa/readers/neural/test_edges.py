@@ -7,7 +7,7 @@ import pytest
 from qa.readers.neural.edges import EdgeConfig, refine_edges
 from qa.readers.rules.answer_types import classify_question
 
-ALL_RULES = EdgeConfig()
+ALL_RULES = EdgeConfig()  # the default rules (word snapping off)
 
 
 def _refine(text: str, span: str, question: str, config: EdgeConfig = ALL_RULES) -> str:
@@ -22,6 +22,8 @@ def _refine(text: str, span: str, question: str, config: EdgeConfig = ALL_RULES)
         ("该公司总部设在北京。", "在北京", "该公司总部设在哪里？", "北京"),
         ("它是一种稀土磁铁，用途很广。", "是一种稀土磁铁", "钕铁硼是什么？", "一种稀土磁铁"),
         ("公司董事长游玮的说法。", "游玮的", "谁是董事长？", "游玮"),
+        ("她是曾淑娥。", "曾淑娥", "她是谁？", "曾淑娥"),  # 曾 opens a surname here, not "once"
+        ("常见的有甲、乙等。", "甲、乙等", "常见的有哪些？", "甲、乙等"),  # 等 belongs to a list
         ("这会造成资源浪费。", "会造成资源浪费", "这会带来什么后果？", "造成资源浪费"),
     ],
 )
@@ -50,6 +52,10 @@ def test_dates_and_quantities_are_taken_whole(text: str, span: str, question: st
 def test_an_edge_inside_a_word_moves_to_the_word_edge() -> None:
     text = "他们研制了液氧甲烷发动机。"
     assert _refine(text, "氧甲烷", "用的是什么燃料？", EdgeConfig(True, False, False)) == "液氧甲烷"
+
+
+def test_dates_that_are_whole_are_not_grown() -> None:
+    assert _refine("事件发生于1941年12月7日。", "1941年", "事件发生于何年？") == "1941年"
 
 
 def test_rules_off_keep_the_token_edges() -> None:
