@@ -242,7 +242,7 @@ class OnnxInt8Encoder:
         """Token ids with <s> and </s>, cut to the model's length as the tokenizer's own truncation would
         cut them (the first tokens and the closing </s>; the shared tokenizer is left unconfigured)."""
         return [
-            e.ids if len(e.ids) <= _MAX_LENGTH else [*e.ids[: _MAX_LENGTH - 1], e.ids[-1]]
+            list(e.ids) if len(e.ids) <= _MAX_LENGTH else [*e.ids[: _MAX_LENGTH - 1], e.ids[-1]]
             for e in self._tokenizer.encode_batch(list(texts))
         ]
 

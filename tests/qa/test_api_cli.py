@@ -109,7 +109,9 @@ def test_the_reader_is_chosen_by_name_or_given(tmp_path: Path) -> None:
     qa = QA.build([corpus], tmp_path / "idx", encoder=FakeEncoder(), reader="baseline")
     assert isinstance(qa.reader, ClauseBaselineReader) and qa.reader.evidence.encoder is qa.encoder
     default = QA.open(tmp_path / "idx", encoder=FakeEncoder())
-    assert isinstance(default.reader, RuleReader) and default.reader.name == "rules"
+    from qa.readers.neural.reader import NeuralReader
+
+    assert isinstance(default.reader, NeuralReader) and default.reader.name == "neural"  # the default
     mine = RuleReader()
     assert QA.open(tmp_path / "idx", encoder=FakeEncoder(), reader=mine).reader is mine
     with pytest.raises(InputError, match="unknown reader 'magic'"):
@@ -140,11 +142,12 @@ def test_cli_ask_takes_a_registered_reader(tmp_path: Path, capsys) -> None:
     assert answers["rules"] == "8997家" and "8997家" in answers["baseline"] != answers["rules"]
     with pytest.raises(SystemExit):
         main(["ask", q, "--index", str(idx), "--reader", "magic"])
-    assert "invalid choice: 'magic' (choose from 'rules', 'baseline'" in capsys.readouterr().err
+    assert "invalid choice: 'magic' (choose from 'neural', 'rules', 'baseline'" in capsys.readouterr().err
     # a reader's config fields from the command line: the rule reader made to abstain on everything
-    assert main(["ask", q, "--index", str(idx), "--json", "--reader-option", "abstain_threshold=1.0"]) == 0
+    rules = ["ask", q, "--index", str(idx), "--reader", "rules"]
+    assert main([*rules, "--json", "--reader-option", "abstain_threshold=1.0"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"] is None
-    assert main(["ask", q, "--index", str(idx), "--reader-option", "nope=1"]) == 2
+    assert main([*rules, "--reader-option", "nope=1"]) == 2
     assert "reader 'rules' has no option 'nope'" in capsys.readouterr().err
 
 

@@ -306,11 +306,11 @@ def test_the_reader_setting_is_passed_on_by_name_or_left_to_the_service() -> Non
     answer_html(QAService(qa), "q", "hybrid", 5, None, "", "", UIConfig(), "")  # type: ignore[arg-type]
     assert [c["reader"] for c in qa.calls] == ["baseline", "rules", None]
     assert parse_reader(None) is None and parse_reader("baseline") == "baseline"
-    with pytest.raises(InputError, match="unknown reader 'magic': use one of rules, baseline"):
+    with pytest.raises(InputError, match="unknown reader 'magic': use one of neural, rules, baseline"):
         ask_json(QAService(qa), "q", "hybrid", None, None, None, None, "magic")  # type: ignore[arg-type]
     reply = answer_html(QAService(qa), "q", "hybrid", 5, None, "", "", UIConfig(), "magic")  # type: ignore[arg-type]
     assert "unknown reader" in reply
-    assert QAService(qa).default_reader == "rules"  # type: ignore[arg-type]
+    assert QAService(qa).default_reader == "neural"  # type: ignore[arg-type]
     assert QAService(qa, reader="baseline").default_reader == "baseline"  # type: ignore[arg-type]
 
 
@@ -403,7 +403,8 @@ def test_build_app_exposes_ask_and_status_endpoints_only() -> None:
 def test_app_takes_a_reader_by_name(capsys: pytest.CaptureFixture[str]) -> None:
     import app
 
-    assert app.parse_args([]).reader == "rules"
+    assert app.parse_args([]).reader == "neural"
+    assert app.parse_args(["--reader", "rules"]).reader == "rules"
     assert app.parse_args(["--reader", "baseline"]).reader == "baseline"
     with pytest.raises(SystemExit):
         app.parse_args(["--reader", "magic"])

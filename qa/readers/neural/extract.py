@@ -27,6 +27,9 @@ class WindowConfig:
     max_answer_tokens: int = 40
     batch_size: int = 32
     length_penalty: float = 0.0  # span-score points per token of answer length when choosing a span
+    # the question types the length penalty applies to (empty: every question); a why or what-is question
+    # asks for a clause, a who/when/where/how-many question for a short fact
+    length_penalty_types: tuple[str, ...] = ()
     # for date and quantity questions: the best of a passage's n-best spans that is wholly a date or a
     # quantity replaces its best span when it scores at most this many points below it (0: off)
     typed_span_margin: float = 0.0
@@ -46,6 +49,7 @@ class WindowConfig:
             max_question=w["max_question"],
             max_answer_tokens=w["max_answer_tokens"],
             length_penalty=float((manifest.get("calibration") or {}).get("length_penalty", 0.0)),
+            length_penalty_types=tuple((manifest.get("calibration") or {}).get("length_penalty_types", ())),
             typed_span_margin=float((manifest.get("calibration") or {}).get("typed_span_margin", 0.0)),
         )
 
@@ -106,6 +110,12 @@ class SpanExtractor:
         typed = self.config.typed_span_margin > 0
         # the type asked for, for date and quantity questions (None: any span will do)
         asked = [classify_question(q) for q in questions]
+        penalties = [
+            cfg.length_penalty
+            if not cfg.length_penalty_types or t.answer_type in cfg.length_penalty_types
+            else 0.0
+            for t in asked
+        ]
         qtypes = [t if typed and t.answer_type in TYPED_ANSWERS else None for t in asked]
         # (question, passage) -> its windows' candidates as (score, first token, last token)
         cands: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
@@ -123,7 +133,7 @@ class SpanExtractor:
                         w,
                         max_answer_tokens=cfg.max_answer_tokens,
                         top=cfg.n_best if qtypes[qi] else 1,  # n-best only where a type is checked
-                        length_penalty=cfg.length_penalty,
+                        length_penalty=penalties[qi],
                     )
                     key = (qi, pi)
                     nulls[key] = max(nulls.get(key, -np.inf), null)

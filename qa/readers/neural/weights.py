@@ -95,11 +95,13 @@ def write_weights(folder: Path, state: Mapping[str, np.ndarray], manifest: Mappi
     save_file(quantize(state), str(tmp))
     os.chmod(tmp, 0o644)  # a shipped package file: readable by everyone
     tmp.replace(path)
-    full = {
-        **manifest,
-        "format_version": FORMAT_VERSION,
-        "weights": {"file": WEIGHTS_FILE, "size": path.stat().st_size, "sha256": file_sha256(path)},
-    }
+    write_manifest(folder, {**manifest, "weights": {"file": WEIGHTS_FILE, "size": path.stat().st_size,
+                                                    "sha256": file_sha256(path)}})  # fmt: skip
+
+
+def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
+    """Write the weights' manifest (format version added) to a temporary sibling, then swap it in."""
     tmp_m = folder / (MANIFEST_FILE + ".tmp")
+    full = {**manifest, "format_version": FORMAT_VERSION}
     tmp_m.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp_m.replace(folder / MANIFEST_FILE)

@@ -66,7 +66,7 @@ def reader(request: pytest.FixtureRequest) -> Reader:
 
 def test_reader_names_the_registry() -> None:
     names = reader_names()
-    assert names[0] == "rules" and "baseline" in names and len(set(names)) == len(names)
+    assert names[0] == "neural" and "rules" in names and "baseline" in names and len(set(names)) == len(names)
 
 
 def test_reader_attributes_and_config(reader: Reader) -> None:

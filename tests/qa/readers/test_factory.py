@@ -11,9 +11,13 @@ from qa.readers.rules.config import RuleReaderConfig
 from qa.readers.rules.reader import RuleReader
 
 
-def test_the_default_is_the_rule_reader_and_comes_first() -> None:
-    assert DEFAULT_READER == "rules" == reader_names()[0]
-    assert isinstance(make_reader(), RuleReader) and make_reader().config == RuleReaderConfig()
+def test_the_default_is_the_neural_reader_and_comes_first() -> None:
+    from qa.readers.neural.reader import NeuralReader
+
+    assert DEFAULT_READER == "neural" == reader_names()[0]
+    assert reader_names() == ("neural", "rules", "baseline")
+    assert isinstance(make_reader(), NeuralReader) and reader_class("neural") is NeuralReader
+    assert reader_class("rules") is RuleReader and make_reader("rules").config == RuleReaderConfig()
     assert reader_class("baseline") is ClauseBaselineReader
 
 
@@ -33,7 +37,7 @@ def test_the_encoder_is_passed_on() -> None:
 
 @pytest.mark.parametrize("name", ["neural-typo", "", "RULES", None])
 def test_an_unknown_name_is_an_input_error_listing_the_names(name: object) -> None:
-    with pytest.raises(InputError, match="unknown reader .*choose one of rules, baseline"):
+    with pytest.raises(InputError, match="unknown reader .*choose one of neural, rules, baseline"):
         make_reader(name)  # type: ignore[arg-type]
 
 
@@ -46,7 +50,10 @@ def test_as_reader_takes_a_reader_a_name_or_none() -> None:
     reader = RuleReader()
     assert as_reader(reader) is reader
     assert isinstance(as_reader("baseline"), ClauseBaselineReader)
-    assert isinstance(as_reader(None), RuleReader)
+    assert isinstance(as_reader("rules"), RuleReader)
+    from qa.readers.neural.reader import NeuralReader
+
+    assert isinstance(as_reader(None), NeuralReader)  # None: the default reader
 
 
 def test_cli_reader_options_parse_as_json_values_else_text() -> None:

@@ -228,6 +228,43 @@ def test_abstention_threshold_comes_from_the_model_unless_given(tmp_path: Path) 
     assert (calibrated.answer_passages, calibrated.answer_passages_en) == (2, 4)
 
 
+def test_english_questions_have_their_own_calibrated_threshold_unless_one_is_given(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "weights"
+    shutil.copytree(WEIGHTS_DIR, folder)
+    manifest = read_manifest(folder)
+    cal = {**(manifest.get("calibration") or {}), "abstain_threshold": 0.35, "abstain_threshold_en": 0.1}
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "calibration": cal}), encoding="utf-8")
+    reader = NeuralReader(NeuralReaderConfig(weights_dir=str(folder)))
+    assert (reader.config.abstain_threshold, reader.config.abstain_threshold_en) == (0.35, 0.1)
+    assert reader._threshold("zh") == 0.35 and reader._threshold("en") == 0.1
+    both = NeuralReader(NeuralReaderConfig(weights_dir=str(folder), abstain_threshold=0.0)).config
+    assert both.abstain_threshold_en == 0.0  # a threshold given for all questions holds for English ones
+    own = NeuralReader(NeuralReaderConfig(weights_dir=str(folder), abstain_threshold_en=0.7)).config
+    assert (own.abstain_threshold, own.abstain_threshold_en) == (0.35, 0.7)
+    with pytest.raises(InputError, match="abstain_threshold_en must be a number >= 0"):
+        NeuralReaderConfig(abstain_threshold_en=1.5)
+
+
+def test_an_english_question_below_its_threshold_abstains_while_a_chinese_one_answers() -> None:
+    text = "工信部发布的数据显示，截至2022年9月，我国已培育了四批共计8997家专精特新“小巨人”企业。"
+    reader = _reader({text: ("8997家", 0.5, 0.0)}, abstain_threshold=0.5, abstain_threshold_en=0.7)
+    hits = _hits([(text, None)])
+    assert reader.read("截至2022年9月，我国已培育了多少家小巨人企业？", hits).text == "8997家"  # conf 0.62
+    assert reader.read("How many little giants were there by September 2022?", hits).text is None
+
+
+def test_the_length_prior_comes_from_the_calibration_unless_given() -> None:
+    calibrated = float((read_manifest(WEIGHTS_DIR).get("calibration") or {}).get("length_penalty", 0.0))
+    assert NeuralReader().window.length_penalty == calibrated
+    given = make_reader("neural", length_penalty=0.3)
+    assert given.window.length_penalty == given.config.length_penalty == 0.3
+    assert make_reader("neural", refine_edges=False).window.edges.strip_function_words is False
+    with pytest.raises(InputError, match="length_penalty must be a number >= 0"):
+        NeuralReaderConfig(length_penalty=-1)
+
+
 def test_plans_and_targets_are_not_other_sources_answers() -> None:
     rows = [
         (
@@ -402,7 +439,10 @@ def test_shipped_weights_reproduce_recorded_cmrc_slice(runtime: str) -> None:
 
     manifest = read_manifest(WEIGHTS_DIR)
     recorded = [s for s in manifest["scores"] if s.get("limit") == 100 and s.get("runtime") == runtime]
-    assert recorded, f"the manifest records no 100-question CMRC slice for {runtime}"
+    if runtime == "onnx-int8":  # the runtime every CPU has: its score is always recorded
+        assert recorded, f"the manifest records no 100-question CMRC slice for {runtime}"
+    elif not recorded:
+        pytest.skip(f"no {runtime} score recorded with the shipped decoding")
     if "bf16" in runtime:  # bf16 kernels round differently per CPU kind: compare with this kind's score
         recorded = [s for s in recorded if s.get("cpu_bf16") == cpu_bf16_kind()]
         if not recorded:
@@ -433,3 +473,33 @@ def test_little_giant_question_with_the_shipped_model(bundled_qa, lang: str) -> 
     assert {a.answer: a.date for a in ans.alternatives}["4762家"] == "2022-03-23"
     for c in ans.citations:
         assert c.text[c.start : c.end] == ans.text
+
+
+# The questions a new user typed in the chat (issue 29), through the API with the default reader.
+CHAT_QUESTIONS = {
+    "埃夫特的董事长是谁？": "游玮",
+    "How many little giant firms had China cultivated by September 2022?": "8997家",
+    "蓝箭航天的朱雀二号遥二火箭用的是什么燃料？": "液氧甲烷",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", list(CHAT_QUESTIONS))
+def test_questions_typed_in_the_chat_are_answered_by_the_default_reader(bundled_qa, question: str) -> None:  # noqa: ANN001
+    ans = bundled_qa.ask(question)
+    assert ans.text == CHAT_QUESTIONS[question], ans
+
+
+@pytest.mark.slow
+def test_the_little_giant_answer_lists_the_other_counts_with_their_dates(bundled_qa) -> None:  # noqa: ANN001
+    """1.2万家 comes from articles without front matter: their date is read from their text."""
+    ans = bundled_qa.ask(LITTLE_GIANTS["zh"])
+    assert ans.text == "8997家"
+    dated = {a.answer: a.date for a in ans.alternatives}
+    assert dated.get("4762家") == "2022-03-23" and (dated.get("1.2万家") or "").startswith("2023"), dated
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the span model ranks 实控人、总经理 first and 陈亮 outside its 10 best")
+def test_the_actual_controller_question(bundled_qa) -> None:  # noqa: ANN001
+    assert bundled_qa.ask("金坤新材的实际控制人是谁？").text == "陈亮"
