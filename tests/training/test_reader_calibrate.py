@@ -165,3 +165,13 @@ def test_target_thresholds_keep_answerable_abstentions_under_the_target_per_lang
     )
     assert t["en"] < t["zh"]  # the English curve runs lower, so does its threshold
     assert rates["zh"]["unanswerable"] == 1.0 and rates["en"]["unanswerable"] == 1.0
+
+
+def test_the_rule_readers_agreement_is_a_feature_of_the_confidence() -> None:
+    from training.reader_calibrate import abstention_rates
+
+    curve = {"conf_scale": 1.0, "conf_dense": 0.0, "conf_bias": 0.0, "conf_agree": 3.0}
+    agreeing, alone = Outcome(-1.0, 0.0, 1.0, True, False, 1.0), Outcome(-1.0, 0.0, 1.0, True, False, 0.0)
+    # sigmoid(2) = 0.88 answers at 0.5, sigmoid(-1) = 0.27 does not
+    assert abstention_rates([agreeing], curve, {"zh": 0.5, "en": 0.5})["zh"]["answerable"] == 0.0
+    assert abstention_rates([alone], curve, {"zh": 0.5, "en": 0.5})["zh"]["answerable"] == 1.0

@@ -156,11 +156,19 @@ def _calibrated(
     return float(cal.get(key, cal.get(fallback, default) if fallback else default))
 
 
-def confidence(margin: float, evidence: float, scale: float, dense: float, bias: float) -> float:
+def confidence(
+    margin: float, evidence: float, scale: float, dense: float, bias: float, agree: float = 0.0
+) -> float:
     """The calibrated probability that an answer is right, from its span score minus the no-answer score
-    (``margin``) and the question's retrieval evidence."""
-    x = scale * margin + dense * evidence + bias
+    (``margin``), the question's retrieval evidence, and ``agree``: the calibrated weight of the rule
+    reader's agreement when it gives the same answer (0 otherwise)."""
+    x = scale * margin + dense * evidence + bias + agree
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log(p / (1 - p))
 
 
 def _check_number(name: str, value: object, top: float, closed: bool = False) -> None:
@@ -200,6 +208,12 @@ class NeuralReaderConfig(SharedReaderConfig):
     conf_bias: float | None = None
     conf_dense: float | None = None
     conf_dense_default: float | None = None
+    # the weight (logit points) of the rule reader's agreement: when it reads the same answer from the same
+    # passages, a Chinese question's confidence rises by it (None: calibrated; 0: not consulted). The rule
+    # reader's typed candidates are evidence here, never the answer; English questions do not consult it
+    # (its English reading rests on a hand-written glossary)
+    conf_agree: float | None = None
+    rule_agreement: bool = True
     # the same two for questions asked in English, whose similarity to Chinese passages runs lower
     conf_dense_en: float | None = None
     conf_bias_en: float | None = None
@@ -271,6 +285,7 @@ class NeuralReader:
             conf_dense_en=_calibrated(config.conf_dense_en, cal, "conf_dense_en", 0.0, "conf_dense"),
             conf_bias_en=_calibrated(config.conf_bias_en, cal, "conf_bias_en", 0.0, "conf_bias"),
             conf_dense_default=_calibrated(config.conf_dense_default, cal, "conf_dense_default", 0.0),
+            conf_agree=_calibrated(config.conf_agree, cal, "conf_agree", 0.0),
             abstain_threshold=_calibrated(config.abstain_threshold, cal, "abstain_threshold", 0.5),
             abstain_threshold_en=(
                 config.abstain_threshold_en
@@ -382,6 +397,7 @@ class NeuralReader:
                 asked[i] = pivot
                 pivoted[i] = (first, self._extra_passages(hits[i], top, t, exclude=first.hit.doc_id))
         again = self._read(asked, hits, [pivoted[i][1] if i in pivoted else [] for i in range(len(qs))])
+        ruled = self._rule_answers(qs, hits, qtypes)
         return [
             self._decide(
                 q,
@@ -389,9 +405,32 @@ class NeuralReader:
                 by_q.get(i, []),
                 units.get(i),
                 (pivoted[i][0], again.get(i, [])) if i in pivoted else None,
+                ruled.get(i),
             )
             for i, (q, h) in enumerate(zip(qs, hits, strict=True))
         ]
+
+    def _rule_answers(
+        self, qs: Sequence[str], hits: Sequence[tuple[Hit, ...]], qtypes: Sequence[QuestionType]
+    ) -> dict[int, str]:
+        """The rule reader's answers to the Chinese questions from the same hits (abstention off), when its
+        agreement is weighed; {} otherwise."""
+        if not (self.config.rule_agreement and self.config.conf_agree):
+            return {}
+        todo = [i for i, t in enumerate(qtypes) if t.lang == "zh" and hits[i]]
+        if not todo:
+            return {}
+        answers = self.rule_reader.read_batch([qs[i] for i in todo], [hits[i] for i in todo])
+        return {i: a.text for i, a in zip(todo, answers, strict=True) if a.text}
+
+    @cached_property
+    def rule_reader(self):  # noqa: ANN201 - a RuleReader, imported lazily
+        """The rule reader whose agreement is weighed (abstention off: its best candidate, however unsure)."""
+        from qa.readers.rules.config import RuleReaderConfig
+        from qa.readers.rules.reader import RuleReader
+
+        config = RuleReaderConfig(abstain_threshold=0.0, max_passages=self.config.max_passages)
+        return RuleReader(config, encoder=self.encoder)
 
     def _read(
         self, qs: Sequence[str], hits: Sequence[tuple[Hit, ...]], chosen: Sequence[Sequence[int]]
@@ -556,13 +595,18 @@ class NeuralReader:
         spans: list[tuple[int, SpanResult]],
         unit: str | None = None,
         pivot: tuple[_Pick, Sequence[tuple[int, SpanResult]]] | None = None,
+        rule_text: str | None = None,
     ) -> Answer:
-        """The answer from the read passages' spans, or an abstention; see `_choose` for the arguments."""
+        """The answer from the read passages' spans, or an abstention; see `_choose` for the arguments;
+        ``rule_text``: the rule reader's answer, whose agreement raises the confidence."""
         c = self.config
         atype = classify_question(question).answer_type
         best, alternatives, picks = self._choose(question, hits, spans, unit, pivot)
         if best is None:
             return abstention(question, hits, atype)
+        if rule_text and c.conf_agree and answer_key(rule_text) == answer_key(best.text):
+            raised = confidence(0.0, 0.0, 0.0, 0.0, _logit(best.confidence), c.conf_agree)
+            best = replace(best, confidence=raised)
         if best.confidence < self._threshold(classify_question(question).lang):
             return abstention(question, hits, atype, round(best.confidence, 6), self._sentence(best))
         same = [p for p in picks if answer_key(p.text) == answer_key(best.text)]

@@ -255,6 +255,41 @@ def test_an_english_question_below_its_threshold_abstains_while_a_chinese_one_an
     assert reader.read("How many little giants were there by September 2022?", hits).text is None
 
 
+class _FixedRules:
+    """A stand-in for the rule reader: the same answer text to every question."""
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text
+        self.asked: list[str] = []
+
+    def read_batch(self, questions: Sequence[str], hits: Sequence[Sequence[Hit]]) -> list[object]:
+        from types import SimpleNamespace
+
+        self.asked.extend(questions)
+        return [SimpleNamespace(text=self.text) for _ in questions]
+
+
+def test_the_rule_readers_agreement_raises_a_chinese_answers_confidence() -> None:
+    text = "对此，埃夫特智能装备股份有限公司董事长游玮多年前就有体会。"
+    hits = _hits([(text, None)])
+    question = "埃夫特的董事长是谁？"
+    alone = _reader({text: ("游玮", -1.0, 0.0)}, conf_agree=0.0)
+    assert alone.read(question, hits).text is None  # confidence sigmoid(-1) = 0.27 < 0.5
+    agreeing = _reader({text: ("游玮", -1.0, 0.0)}, conf_agree=2.0)
+    agreeing.__dict__["rule_reader"] = _FixedRules("游玮")
+    ans = agreeing.read(question, hits)
+    assert ans.text == "游玮" and ans.confidence == pytest.approx(1 / (1 + math.exp(-1.0)))
+    other = _reader({text: ("游玮", -1.0, 0.0)}, conf_agree=2.0)
+    other.__dict__["rule_reader"] = _FixedRules("埃夫特")
+    assert other.read(question, hits).text is None  # a different answer is no evidence
+    english = _reader({text: ("游玮", -1.0, 0.0)}, conf_agree=2.0)
+    english.__dict__["rule_reader"] = rules = _FixedRules("游玮")
+    assert english.read("Who chairs Efort?", hits).text is None and rules.asked == []  # not consulted
+    off = _reader({text: ("游玮", -1.0, 0.0)}, conf_agree=2.0, rule_agreement=False)
+    off.__dict__["rule_reader"] = _FixedRules("游玮")
+    assert off.read(question, hits).text is None
+
+
 def test_the_length_prior_comes_from_the_calibration_unless_given() -> None:
     calibrated = float((read_manifest(WEIGHTS_DIR).get("calibration") or {}).get("length_penalty", 0.0))
     assert NeuralReader().window.length_penalty == calibrated
