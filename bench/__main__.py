@@ -30,7 +30,7 @@ BENCHMARKS: dict[str, str] = {
     "reader_ask_latency": "--readers rules,neural --threads 2,1 --repeats 3 "
                           "--runtimes openvino-bf16,onnx-int8 --json bench/results/reader_ask_latency.json",
     "cold_start": "--runs 5 --json bench/results/cold_start.json",
-    "followup_latency": "",
+    "followup_latency": "--reader neural --repeats 5 --json bench/results/followup_latency_neural.json",
     "milvus_backend": "--sizes 20000 100000 --queries 100 --json bench/results/milvus_backend.json",
     "kill_index": "--trials 60 --seed 0",
     "load_app": "--clients 50 --questions 4",
