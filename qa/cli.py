@@ -35,8 +35,13 @@ def _filters(args: argparse.Namespace) -> Filters | None:
     return f if f.active else None
 
 
-def _add_query_options(p: argparse.ArgumentParser, k_default: int | None) -> None:
-    p.add_argument("question", help="the question (Chinese, English, ...)")
+def _add_query_options(
+    p: argparse.ArgumentParser, k_default: int | None, *, one_question: bool = True
+) -> None:
+    """The options of a command that asks (search, ask, chat); ``one_question``: it takes the question and
+    ``--json`` on the command line (chat reads its questions from the terminal)."""
+    if one_question:
+        p.add_argument("question", help="the question (Chinese, English, ...)")
     p.add_argument(
         "--index", type=Path, default=None, help=INDEX_HELP
     )
@@ -46,7 +51,8 @@ def _add_query_options(p: argparse.ArgumentParser, k_default: int | None) -> Non
     p.add_argument("--date-from", metavar="YYYY-MM-DD", help="only documents dated on or after this day")
     p.add_argument("--date-to", metavar="YYYY-MM-DD", help="only documents dated on or before this day")
     p.add_argument("--model", default=None, help="query model (default: the one that built the index)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    if one_question:
+        p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _open(args: argparse.Namespace):  # -> QA
@@ -308,13 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="ask follow-up questions interactively, one per line")
-    p.add_argument("--index", type=Path, default=None, help=INDEX_HELP)
-    p.add_argument("-k", type=int, default=None, help="number of passages")
-    p.add_argument("--mode", choices=MODES, default="hybrid", help="retrieval mode (default: hybrid)")
-    p.add_argument("--doc", action="append", metavar="DOC_ID", help="only search this document (repeatable)")
-    p.add_argument("--date-from", metavar="YYYY-MM-DD", help="only documents dated on or after this day")
-    p.add_argument("--date-to", metavar="YYYY-MM-DD", help="only documents dated on or before this day")
-    p.add_argument("--model", default=None, help="query model (default: the one that built the index)")
+    _add_query_options(p, None, one_question=False)
     p.add_argument("--reader", choices=reader_names(), default=DEFAULT_READER,
                    help=f"answer reader (default: {DEFAULT_READER})")
     p.add_argument("--reader-option", action="append", metavar="KEY=VALUE",

@@ -69,13 +69,13 @@ def refine_edges(
     return (s, e) if e > s else (start, end)
 
 
-def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause around [start, end): from the last stop mark before it to the first after it."""
+def clause_bounds(text: str, start: int, end: int, stops: str = _CLAUSE_STOP) -> tuple[int, int]:
+    """The clause around [start, end): from the last of ``stops`` before it to the first after it."""
     a = start
-    while a > 0 and text[a - 1] not in _CLAUSE_STOP:
+    while a > 0 and text[a - 1] not in stops:
         a -= 1
     b = end
-    while b < len(text) and text[b] not in _CLAUSE_STOP:
+    while b < len(text) and text[b] not in stops:
         b += 1
     return a, b
 
@@ -94,7 +94,7 @@ def _words(text: str, a: int, b: int) -> list[tuple[int, int, str, str]]:
 
 def _snap_words(text: str, start: int, end: int) -> tuple[int, int]:
     """Edges inside a word moved out to that word's edges."""
-    a, b = _clause(text, start, end)
+    a, b = clause_bounds(text, start, end)
     for ws, we, _, _ in _words(text, a, b):
         if we - ws > _MAX_SNAP_WORD:
             continue
@@ -128,7 +128,7 @@ def _whole_expressions(text: str, start: int, end: int, answer_type: str) -> tup
     from qa.readers.rules.numbers import find_quantities
     from qa.tokenize import normalize_same_length
 
-    a, b = _clause(text, start, end)
+    a, b = clause_bounds(text, start, end)
     norm = normalize_same_length(text[a:b])
     found = find_dates(norm) if answer_type == "date" else find_quantities(norm)
     if answer_type == "date" and any(

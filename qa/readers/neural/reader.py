@@ -38,7 +38,7 @@ from qa.readers.answers import (
     citations_for,
 )
 from qa.readers.base import SharedReaderConfig
-from qa.readers.neural.edges import EdgeConfig
+from qa.readers.neural.edges import EdgeConfig, clause_bounds
 from qa.readers.neural.extract import SpanExtractor, SpanResult, WindowConfig
 from qa.readers.neural.pivot import pivot_question
 from qa.readers.neural.typed import answer_unit
@@ -65,12 +65,7 @@ _CLAUSE_END = "，,。；;！!？?\n"
 
 def is_plan_statement(text: str, start: int, end: int) -> bool:
     """Whether the clause holding text[start:end] states a plan or target rather than a fact."""
-    s = start
-    while s > 0 and text[s - 1] not in _CLAUSE_END:
-        s -= 1
-    e = end
-    while e < len(text) and text[e] not in _CLAUSE_END:
-        e += 1
+    s, e = clause_bounds(text, start, end, _CLAUSE_END)
     clause = text[s:e]
     return any(cue in clause for cue in _PLAN_CUES) or bool(_PLAN_YEAR.search(clause))
 
