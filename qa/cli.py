@@ -254,11 +254,20 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    """`qa eval ...`: hand the arguments after `eval` to the evaluation harness (eval.cli.main)."""
-    from eval.cli import main as eval_main
+COMMANDS_GROUP = "qa.commands"  # entry points of commands that packages above qa add to it (eval: `qa eval`)
 
-    return eval_main(args.eval_argv)
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """`qa eval ...`: hand the arguments after `eval` to the evaluation harness, found by its entry point
+    (pyproject's `qa.commands` group), so that qa, the bottom layer, never imports eval."""
+    from importlib.metadata import entry_points
+
+    found = [e for e in entry_points(group=COMMANDS_GROUP) if e.name == "eval"]
+    if not found:
+        print("error: the evaluation harness is not installed: pip install -e . (from the project root)",
+              file=sys.stderr)
+        return 2
+    return found[0].load()(args.eval_argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -326,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_info)
 
     # `qa eval` is the evaluation harness's command (eval/): it parses the arguments after `eval` itself
-    # (`qa eval --help`), and eval.cli is imported only when the command runs.
+    # (`qa eval --help`), and is found by its entry point only when the command runs.
     p = sub.add_parser(
         "eval", add_help=False, help="evaluate answers and retrieval on a gold set (JSONL or SQuAD/CMRC JSON)"
     )

@@ -175,3 +175,37 @@ def test_checker_finds_a_private_import_in_a_test(tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_spans.py").write_text("from qa.spans import _own\nfrom qa.reader import _other\n")
     assert private_imports_in_tests(tmp_path) == ["tests/test_spans.py:2 imports _other from qa.reader"]
+
+
+# the layers, bottom first: a module may import its own layer and those below it, never one above
+LAYERS: tuple[tuple[str, ...], ...] = (("qa", "embeddings"), ("eval",), ("training",), ("bench",))
+
+
+def upward_imports(root: Path, layers: tuple[tuple[str, ...], ...] = LAYERS) -> list[str]:
+    """`module:line imports other` for every import of a package from a layer above the module's own."""
+    level = {pkg: i for i, layer in enumerate(layers) for pkg in layer}
+    modules = module_files(root, [p for layer in layers for p in layer])
+    bad = []
+    for module, path in modules.items():
+        mine = level[module.split(".")[0]]
+        for base, _, line in _imports(module, path):
+            other = level.get(base.split(".")[0])
+            if other is not None and other > mine:
+                bad.append(f"{module}:{line} imports {base}")
+    return bad
+
+
+def test_packages_are_layered() -> None:
+    """qa and embeddings at the bottom, then eval, training, bench: no import runs upward (`qa eval` finds
+    the harness through its `qa.commands` entry point instead)."""
+    assert upward_imports(REPO) == []
+
+
+def test_an_upward_import_is_found(tmp_path: Path) -> None:
+    for pkg, text in (("qa", "def f():\n    from eval.cli import main\n"), ("eval", "import qa.api\n")):
+        (tmp_path / pkg).mkdir()
+        (tmp_path / pkg / "__init__.py").write_text("")
+        (tmp_path / pkg / "m.py").write_text(text)
+    for pkg in ("embeddings", "training", "bench"):
+        (tmp_path / pkg).mkdir()
+    assert upward_imports(tmp_path) == ["qa.m:2 imports eval.cli"]

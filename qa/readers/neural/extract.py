@@ -150,7 +150,7 @@ class SpanExtractor:
                     row.append(SpanResult(pi, -1, -1, float("-inf"), float("inf")))
                     continue
                 score, ts, te = found[0]
-                start, end = _trim(ps[pi], enc.offsets[ts][0], enc.offsets[te][1])
+                start, end = trim_span(ps[pi], enc.offsets[ts][0], enc.offsets[te][1])
                 qtype = qtypes[qi]
                 if qtype and not is_typed_span(ps[pi][start:end], qtype):
                     score, start, end = _best_typed(
@@ -175,13 +175,13 @@ def _best_typed(
     for score, ts, te in found[1:]:
         if score < floor:
             return None
-        start, end = _trim(text, offsets[ts][0], offsets[te][1])
+        start, end = trim_span(text, offsets[ts][0], offsets[te][1])
         if is_typed_span(text[start:end], qtype):
             return score, start, end
     return None
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     """A span without whitespace (tokens carry the space before a word), clause punctuation or unbalanced
     quote marks at its edges ("0.75秒。" -> "0.75秒", "“百十万千" -> "百十万千"); unchanged when nothing
     would be left."""

