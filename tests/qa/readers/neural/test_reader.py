@@ -71,7 +71,7 @@ def _reader(table: dict[str | tuple[str, str], tuple[str, float, float]], **opti
         "conf_dense": 0.0,
         "abstain_threshold": 0.5,
     }
-    defaults.update(conf_dense_en=0.0, conf_bias_en=0.0)
+    defaults.update(conf_dense_en=0.0, conf_bias_en=0.0, conf_agree=0.0)
     options = {**defaults, **options}  # independent of the shipped calibration
     reader = NeuralReader(NeuralReaderConfig(**options))
     reader.__dict__["extractor"] = FakeExtractor(table)  # replaces the cached model
