@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from embeddings.base import DEFAULT_MODEL, Encoder
 from embeddings.factory import load_encoder
-from qa.indexer import BuildReport, IndexConfig, UpdateMode, build_index
-from qa.loaders import load_documents
 from qa.paths import bundled_corpus, default_index_dir
 from qa.readers.factory import DEFAULT_READER, as_reader, make_reader
 from qa.retriever import RetrievalConfig, Retriever, check_question
@@ -18,6 +16,7 @@ from qa.store import DocumentInfo, StoredIndex, load_index, manifest_config, rea
 from qa.types import Answer, Document, Filters, Hit, Mode, Passage
 
 if TYPE_CHECKING:
+    from qa.indexer import BuildReport, IndexConfig, UpdateMode
     from qa.readers.base import Reader
 
 
@@ -74,13 +73,16 @@ class QA:
         *,
         model: str | None = None,
         encoder: Encoder | None = None,
-        config: IndexConfig = IndexConfig(),
+        config: IndexConfig | None = None,
         mode: UpdateMode = "sync",
         progress: bool = False,
         on_warning: Callable[[str], None] | None = None,
         reader: Reader | str | None = None,
     ) -> QA:
-        """Index files/folders (None: the bundled corpus) incrementally, then open the result."""
+        """Index files/folders (None: the bundled corpus) incrementally, then open the result (``config``
+        None: the default `IndexConfig`). The indexer and loaders are imported here, not by an `ask`."""
+        from qa.loaders import load_documents
+
         documents = load_documents(list(paths) if paths else [bundled_corpus()], on_warning=on_warning)
         return cls.build_from_documents(
             documents, index_dir, model=model, encoder=encoder, config=config, mode=mode, progress=progress,
@@ -95,12 +97,15 @@ class QA:
         *,
         model: str | None = None,
         encoder: Encoder | None = None,
-        config: IndexConfig = IndexConfig(),
+        config: IndexConfig | None = None,
         mode: UpdateMode = "sync",
         progress: bool = False,
         reader: Reader | str | None = None,
     ) -> QA:
         """Index already-loaded documents (e.g. SQuAD contexts) and open the result."""
+        from qa.indexer import IndexConfig, build_index
+
+        config = config if config is not None else IndexConfig()
         target = Path(index_dir) if index_dir is not None else default_index_dir()
         encoder = encoder or load_encoder(model or DEFAULT_MODEL)
         report = build_index(documents, target, encoder, mode=mode, config=config, progress=progress)
@@ -108,6 +113,8 @@ class QA:
 
     def add_documents(self, documents: Sequence[Document], *, progress: bool = False) -> BuildReport:
         """Add or replace documents in this index (others stay), then serve the updated index."""
+        from qa.indexer import build_index
+
         report = build_index(
             documents,
             self.index_dir,
@@ -126,10 +133,13 @@ class QA:
         on_warning: Callable[[str], None] | None = None,
         progress: bool = False,
     ) -> BuildReport:
+        from qa.loaders import load_documents
+
         return self.add_documents(load_documents(list(paths), on_warning=on_warning), progress=progress)
 
     def _index_config(self) -> IndexConfig:
         from qa.bm25 import BM25Config
+        from qa.indexer import IndexConfig
         from qa.passages import ChunkConfig
         from qa.vectors.base import VectorIndexConfig
 
