@@ -82,26 +82,12 @@ def apply_policy(examples: Iterable[Example], policy: str) -> tuple[list[Example
 def _typed_expression(answer: str, answer_type: str) -> tuple[int, int] | None:
     """The one date (date questions) or quantity (quantity questions) that ``answer`` holds, as offsets
     into it, when it holds exactly one and more than that; None otherwise."""
-    from qa.readers.rules.dates import find_dates
-    from qa.readers.rules.numbers import find_quantities
-    from qa.tokenize import normalize_same_length
+    from qa.readers.neural.typed import find_typed
 
-    norm = normalize_same_length(answer)
-    found = (
-        (find_dates if answer_type == "date" else find_quantities)(norm)
-        if answer_type
-        in (
-            "date",
-            "quantity",
-        )
-        else []
-    )
-    if len(found) != 1:
+    found = find_typed(answer, answer_type)
+    if len(found) != 1 or found[0].end - found[0].start >= len(answer):
         return None
-    span = found[0]
-    if span.end - span.start >= len(answer):
-        return None
-    return span.start, span.end
+    return found[0].start, found[0].end
 
 
 def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:

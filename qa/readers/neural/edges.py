@@ -65,7 +65,7 @@ def refine_edges(
     if config.strip_function_words and (qtype is None or qtype.answer_type not in _NO_STRIP_TYPES):
         s, e = _strip_function_words(text, s, e)
     if config.whole_expressions and qtype is not None and qtype.answer_type in ("date", "quantity"):
-        s, e = _whole_expressions(text, s, e, qtype.answer_type)
+        s, e = _whole_expressions(text, s, e, qtype)
     return (s, e) if e > s else (start, end)
 
 
@@ -121,24 +121,17 @@ def _strip_function_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _whole_expressions(text: str, start: int, end: int, answer_type: str) -> tuple[int, int]:
+def _whole_expressions(text: str, start: int, end: int, qtype: QuestionType) -> tuple[int, int]:
     """The span grown over every date (date questions) or quantity (quantity questions) whose edge it cuts;
     a span that is a whole date itself is kept (a year answers 何年 even inside a full date)."""
-    from qa.readers.rules.dates import find_dates
-    from qa.readers.rules.numbers import find_quantities
-    from qa.tokenize import normalize_same_length
+    from qa.readers.neural.typed import find_typed, is_typed_span
 
-    a, b = clause_bounds(text, start, end)
-    norm = normalize_same_length(text[a:b])
-    found = find_dates(norm) if answer_type == "date" else find_quantities(norm)
-    if answer_type == "date" and any(
-        x.start == 0 and x.end == end - start for x in find_dates(norm[start - a : end - a])
-    ):
+    if qtype.answer_type == "date" and is_typed_span(text[start:end], qtype):
         return start, end  # a whole date already ("1941年" of "1941年12月" answers 何年)
+    a, b = clause_bounds(text, start, end)
     s, e = start, end
-    for span in found:
+    for span in find_typed(text[a:b], qtype.answer_type):
         xs, xe = a + span.start, a + span.end
-        cuts = (xs < start < xe) or (xs < end < xe)
-        if cuts:
+        if (xs < start < xe) or (xs < end < xe):  # the span cuts it
             s, e = min(s, xs), max(e, xe)
     return s, e

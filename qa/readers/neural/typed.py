@@ -9,8 +9,6 @@ reader's candidates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from qa.readers.rules.answer_types import QuestionType
 from qa.readers.rules.dates import find_dates
 from qa.readers.rules.numbers import find_quantities
@@ -26,17 +24,25 @@ def is_typed_span(text: str, qtype: QuestionType) -> bool:
     question ("600多吨", "近500家", "6.9%", "第五批"). False for other question types."""
     if qtype.answer_type not in TYPED_ANSWERS or not text:
         return False
-    return bool(_whole(text, find_dates if qtype.answer_type == "date" else find_quantities))
+    return bool(_whole(text, qtype.answer_type))
 
 
 def answer_unit(text: str | None) -> str | None:
     """The measure word of a quantity answer ("8997家" -> "家", "6.9%" -> "%"); None when ``text`` is not
     wholly one quantity with a measure word (None, "4762", "三批次培育…")."""
-    whole = [s for s in _whole(text or "", find_quantities) if s.kind == "quantity"]
+    whole = [s for s in _whole(text or "", "quantity") if s.kind == "quantity"]
     return whole[0].unit if whole and whole[0].unit else None
 
 
-def _whole(text: str, finder: Callable[[str], list[Span]]) -> list[Span]:
-    """The expressions ``finder`` finds that cover all of ``text`` (normalized: full-width digits too)."""
-    norm = normalize_same_length(text)
-    return [s for s in finder(norm) if s.start == 0 and s.end == len(norm)] if norm else []
+def find_typed(text: str, answer_type: str) -> list[Span]:
+    """The dates (``answer_type`` "date") or quantities and ordinals ("quantity") in ``text``, normalized
+    first (full-width digits too; same length, so offsets hold); none for other answer types."""
+    if answer_type not in TYPED_ANSWERS:
+        return []
+    finder = find_dates if answer_type == "date" else find_quantities
+    return finder(normalize_same_length(text))
+
+
+def _whole(text: str, answer_type: str) -> list[Span]:
+    """The expressions of ``answer_type`` that cover all of ``text``."""
+    return [s for s in find_typed(text, answer_type) if s.start == 0 and s.end == len(text)] if text else []
