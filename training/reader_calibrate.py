@@ -180,11 +180,12 @@ def _confidences(outcomes: Sequence[Outcome], curve: dict[str, float]) -> np.nda
 
 def rule_answers(held: Sequence[Example], hits: Sequence[Sequence[Hit]], langs: Sequence[str]) -> list[str]:
     """The rule reader's answer (abstention off; "" when it has none) to each Chinese held-out question from
-    its hits, "" for the others: the agreement feature of the confidence (`NeuralReader.rule_reader`)."""
+    its hits, "" for the others: the agreement feature of the confidence (the reader serving uses, at the
+    default max_passages; the held-out hits are the top 5, so it reads those)."""
+    from qa.readers.neural.reader import agreement_reader
     from qa.readers.rules.config import RuleReaderConfig
-    from qa.readers.rules.reader import RuleReader
 
-    reader = RuleReader(RuleReaderConfig(abstain_threshold=0.0))
+    reader = agreement_reader(RuleReaderConfig().max_passages)
     todo = [i for i, lang in enumerate(langs) if lang == "zh" and hits[i]]
     out = [""] * len(held)
     for b in range(0, len(todo), 64):

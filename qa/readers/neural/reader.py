@@ -161,6 +161,15 @@ def confidence(
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
 
 
+def agreement_reader(max_passages: int, encoder: Encoder | None = None):  # noqa: ANN201 - a RuleReader
+    """The rule reader whose agreement the confidence weighs, in serving and in calibration alike: abstention
+    off, so it gives its best candidate however unsure (imported lazily)."""
+    from qa.readers.rules.config import RuleReaderConfig
+    from qa.readers.rules.reader import RuleReader
+
+    return RuleReader(RuleReaderConfig(abstain_threshold=0.0, max_passages=max_passages), encoder=encoder)
+
+
 def _logit(p: float) -> float:
     p = min(max(p, 1e-12), 1 - 1e-12)
     return math.log(p / (1 - p))
@@ -282,12 +291,14 @@ class NeuralReader:
             conf_dense_default=_calibrated(config.conf_dense_default, cal, "conf_dense_default", 0.0),
             conf_agree=_calibrated(config.conf_agree, cal, "conf_agree", 0.0),
             abstain_threshold=_calibrated(config.abstain_threshold, cal, "abstain_threshold", 0.5),
-            abstain_threshold_en=(
-                config.abstain_threshold_en
-                if config.abstain_threshold_en is not None
-                else config.abstain_threshold
-                if config.abstain_threshold is not None
-                else _calibrated(None, cal, "abstain_threshold_en", 0.5, "abstain_threshold")
+            abstain_threshold_en=_calibrated(
+                config.abstain_threshold
+                if config.abstain_threshold_en is None
+                else config.abstain_threshold_en,
+                cal,
+                "abstain_threshold_en",
+                0.5,
+                "abstain_threshold",
             ),
             answer_passages=(
                 cal.get("answer_passages", 5) if config.answer_passages is None else config.answer_passages
@@ -420,12 +431,8 @@ class NeuralReader:
 
     @cached_property
     def rule_reader(self):  # noqa: ANN201 - a RuleReader, imported lazily
-        """The rule reader whose agreement is weighed (abstention off: its best candidate, however unsure)."""
-        from qa.readers.rules.config import RuleReaderConfig
-        from qa.readers.rules.reader import RuleReader
-
-        config = RuleReaderConfig(abstain_threshold=0.0, max_passages=self.config.max_passages)
-        return RuleReader(config, encoder=self.encoder)
+        """The rule reader whose agreement is weighed (`agreement_reader`)."""
+        return agreement_reader(self.config.max_passages, self.encoder)
 
     def _read(
         self, qs: Sequence[str], hits: Sequence[tuple[Hit, ...]], chosen: Sequence[Sequence[int]]
@@ -511,9 +518,8 @@ class NeuralReader:
 
     def _threshold(self, lang: str) -> float:
         """The abstention threshold for a question asked in ``lang``."""
-        c = self.config
-        threshold = c.abstain_threshold if lang == "zh" else c.abstain_threshold_en
-        return float(threshold if threshold is not None else 0.5)
+        c = self.config  # both thresholds are filled in from the calibration when the reader is made
+        return float(c.abstain_threshold if lang == "zh" else c.abstain_threshold_en)
 
     def _confidence(self, r: SpanResult, evidence: float, lang: str) -> float:
         c = self.config
@@ -595,14 +601,15 @@ class NeuralReader:
         """The answer from the read passages' spans, or an abstention; see `_choose` for the arguments;
         ``rule_text``: the rule reader's answer, whose agreement raises the confidence."""
         c = self.config
-        atype = classify_question(question).answer_type
+        qtype = classify_question(question)
+        atype = qtype.answer_type
         best, alternatives, picks = self._choose(question, hits, spans, unit, pivot)
         if best is None:
             return abstention(question, hits, atype)
         if rule_text and c.conf_agree and answer_key(rule_text) == answer_key(best.text):
             raised = confidence(0.0, 0.0, 0.0, 0.0, _logit(best.confidence), c.conf_agree)
             best = replace(best, confidence=raised)
-        if best.confidence < self._threshold(classify_question(question).lang):
+        if best.confidence < self._threshold(qtype.lang):
             return abstention(question, hits, atype, round(best.confidence, 6), self._sentence(best))
         same = [p for p in picks if answer_key(p.text) == answer_key(best.text)]
         citations = citations_for(
