@@ -33,6 +33,7 @@ ONNX_FILENAME = "model.int8.onnx"
 RECORD_FILENAME = "onnx_source.json"
 _INSTALL_HINT = "pip install onnx onnxruntime"
 _MAX_LENGTH = 512
+E5_SMALL_DIM = 384  # multilingual-e5-small's hidden size: the vectors' width
 _OPSET = 17
 
 
@@ -175,6 +176,21 @@ def _load_session(path: str, size: int, mtime_ns: int, threads: int) -> Any:
     return optimized_session(_import_onnxruntime(), Path(path), threads)  # graph optimized once, cached
 
 
+def _checked_session(path: Path, size: int, mtime_ns: int, threads: int) -> Any:
+    """The session of e5-small's int8 graph, its output width checked against ``E5_SMALL_DIM``."""
+    try:
+        session = _load_session(str(path), size, mtime_ns, threads)
+    except Exception as exc:  # damaged file: onnxruntime raises its own exception types
+        raise OnnxEncoderError(f"Could not load {path} ({exc}); delete {path.parent} to rebuild") from exc
+    width = session.get_outputs()[0].shape[-1]
+    if width not in (None, E5_SMALL_DIM) and not isinstance(width, str):
+        raise OnnxEncoderError(
+            f"{path} outputs {width}-dimensional vectors, not e5-small's {E5_SMALL_DIM}; "
+            f"delete {path.parent} to rebuild"
+        )
+    return session
+
+
 class OnnxInt8Encoder:
     """e5-small, int8 weights, on ONNX Runtime: "query: " / "passage: " prefixes, mean pooling, unit rows.
 
@@ -217,14 +233,24 @@ class OnnxInt8Encoder:
         path = folder / ONNX_FILENAME
         try:
             stat = path.stat()
-            self._session = _load_session(str(path), stat.st_size, stat.st_mtime_ns, threads)
-        except Exception as exc:  # damaged file: onnxruntime raises its own exception types
+        except OSError as exc:
             raise OnnxEncoderError(f"Could not load {path} ({exc}); delete {folder} to rebuild") from exc
+        from qa.background import Background
+
+        # built in the background (ONNX Runtime releases the GIL): a cold process reads its index meanwhile
+        self._session_job = Background(
+            lambda: _checked_session(path, stat.st_size, stat.st_mtime_ns, threads), "qa-encoder-session"
+        )
         self.model_id = INT8_MODEL
-        self.dim = int(self._session.get_outputs()[0].shape[-1] or 384)
+        self.dim = E5_SMALL_DIM
         self.batch_size = batch_size
         self.threads = threads
         self.workers = workers if workers is not None else max(1, (os.cpu_count() or 1) // threads)
+
+    @property
+    def _session(self) -> Any:
+        """The ONNX Runtime session, once its background build is done (its error, if it failed)."""
+        return self._session_job.result()
 
     def _run(self, encodings: Sequence[Sequence[int]]) -> np.ndarray:
         """Mean-pooled hidden states of already tokenized texts, padded to the longest (one session call)."""

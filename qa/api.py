@@ -171,11 +171,21 @@ class QA:
 
     @property
     def reader(self) -> Reader:
-        """The reader `ask` uses unless a call names another (default: the rule reader)."""
+        """The reader `ask` uses unless a call names another (default: ``DEFAULT_READER``)."""
         with self._reader_lock:
             if self._reader is None:
                 self._reader = make_reader(DEFAULT_READER, encoder=self.encoder)
             return self._reader
+
+    def warm_up(self) -> QA:
+        """Start loading the reader's model in the background (a cold `qa ask` overlaps it with retrieval);
+        returns self. A reader without a model to load is left as it is."""
+        from qa.readers.base import WarmsUp
+
+        reader = self.reader
+        if isinstance(reader, WarmsUp):
+            reader.warm_up()
+        return self
 
     def use_reader(self, name: str, **options: Any) -> None:
         """Switch the answer reader by name, options overriding its config; see qa.readers.make_reader."""

@@ -182,6 +182,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     options = parse_reader_options(args.reader_option)
     if args.reader != DEFAULT_READER or options:
         qa.use_reader(args.reader, **options)
+    qa.warm_up()
     from qa.conversation.session import default_session_path, load_session
 
     session = args.session or default_session_path()
@@ -222,6 +223,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     options = parse_reader_options(args.reader_option)
     if args.reader != DEFAULT_READER or options:
         qa.use_reader(args.reader, **options)
+    qa.warm_up()
     conv = Conversation(qa)
     print("Ask a question (an empty line or Ctrl-D ends, /new starts a new conversation).")
     while True:

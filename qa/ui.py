@@ -432,14 +432,14 @@ def start_service(index_dir: str | Path | None = None, *, model: str | None = No
                 f"no index directory at {target}: build one with `qa index PATHS --index {target}`"
             )
         read_manifest(target)  # raises a clear error when it is not an index
-        return QAService.in_background(lambda: QA.open(target, model=model, reader=reader),
+        return QAService.in_background(lambda: QA.open(target, model=model, reader=reader).warm_up(),
                                        f"Loading the index at {target}", reader)
     target = default_index_dir()
     if (target / MANIFEST).exists():
-        return QAService.in_background(lambda: QA.open(target, model=model, reader=reader),
+        return QAService.in_background(lambda: QA.open(target, model=model, reader=reader).warm_up(),
                                        f"Loading the index at {target}", reader)
     return QAService.in_background(
-        lambda: QA.build(None, target, model=model, progress=True, reader=reader),
+        lambda: QA.build(None, target, model=model, progress=True, reader=reader).warm_up(),
         f"Building the index of the bundled corpus at {target} (first start only; embedding on CPU)",
         reader,
     )

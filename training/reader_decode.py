@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         types = tuple(x for x in args.length_penalty_types.split(",") if x)
         window = replace(reader.window, edges=edges, length_penalty_types=types)
-        reader.__dict__["extractor"] = SpanExtractor(scorer, tokenizer, window)
+        reader.use_extractor(SpanExtractor(scorer, tokenizer, window))
         row = {"variant": name, "length_penalty": lp, "length_penalty_types": types, "edges": edges.__dict__}
         for path, data in rows.items():
             res = evaluate_reader(reader, data)

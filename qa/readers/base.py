@@ -78,6 +78,16 @@ class Reader(Protocol):
 
 
 @runtime_checkable
+class WarmsUp(Protocol):
+    """Optional: a reader with a model that can start loading in the background before the first question
+    (`QA.warm_up`); a failure to load surfaces at first use, as it would without the warm-up."""
+
+    def warm_up(self) -> None:
+        """Start loading; return at once."""
+        ...
+
+
+@runtime_checkable
 class SourceSeeking(Protocol):
     """Optional: a reader that, having answered, asks for one more retrieval to find other sources' answers.
 

