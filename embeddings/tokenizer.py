@@ -39,6 +39,8 @@ class SharedTokenizer(Protocol):
 
     def token_to_id(self, token: str) -> int | None: ...
 
+    def normalize(self, text: str) -> str: ...
+
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool = True) -> list[TokenEncoding]: ...
 
 
@@ -59,6 +61,10 @@ class FullTokenizer:
 
     def token_to_id(self, token: str) -> int | None:
         return self.hf.token_to_id(token)
+
+    def normalize(self, text: str) -> str:
+        """``text`` as the tokenizer's normalizer makes it (full-width "，" -> ",")."""
+        return self.hf.normalizer.normalize_str(text) if self.hf.normalizer is not None else text
 
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool = True) -> list[TokenEncoding]:
         return [from_hf(e) for e in self.hf.encode_batch(list(texts), add_special_tokens=add_special_tokens)]

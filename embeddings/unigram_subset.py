@@ -346,6 +346,11 @@ class SubsetUnigramTokenizer:
             return None
         return self._group(group_key(token, self._t.split))[0].get(token)
 
+    def normalize(self, text: str) -> str:
+        """``text`` as tokenizer.json's normalizer makes it (full-width "，" -> ",")."""
+        normalizer = self._front.normalizer
+        return normalizer.normalize_str(text) if normalizer is not None else text
+
     def words(self, texts: Sequence[str]) -> list[list[str]]:
         """The words the Unigram model sees in each text (after added tokens, normalizer, pre-tokenizer)."""
         out = []

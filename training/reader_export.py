@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             "stride": train["config"]["stride"],
             "max_question": train["config"]["max_question"],
             "max_answer_tokens": train["config"]["max_answer_tokens"],
+            "han_chars": bool(train["config"].get("han_chars", False)),
         },
         "scores": scores,
         "calibration": calibration,

@@ -57,6 +57,9 @@ class TrainConfig:
     # asked for, clauses dropped (training.labels); "as-given": the sources' labels unchanged
     label_policy: str = "as-given"
     bf16: bool = False
+    # one token per Han character (qa.readers.neural.windows.SpanTokenizer): every character boundary of
+    # Chinese text a possible answer edge; the model then reads that way (manifest window.han_chars)
+    han_chars: bool = False
     init_from: str = ""  # a shipped-format weights folder to continue from (e.g. qa/readers/neural/weights)
 
 
@@ -143,7 +146,7 @@ def train(
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     folder = model_folder or ensure_e5_small()
-    tok = SpanTokenizer(folder / "tokenizer.json")
+    tok = SpanTokenizer(folder / "tokenizer.json", han_chars=cfg.han_chars)
     train_ex, held_ex = _examples(cfg, data_root)
     train_ex, label_counts = apply_policy(train_ex, cfg.label_policy)
     log.info("labels (%s): %s", cfg.label_policy, label_counts)

@@ -37,6 +37,8 @@ class WindowConfig:
     # character-level answer edges chosen inside and around the model's first and last token
     # (qa.readers.neural.edges); EdgeConfig(False, False, False) keeps the token edges
     edges: EdgeConfig = EdgeConfig()
+    # one token per Han character (qa.readers.neural.windows.SpanTokenizer); as the model was trained
+    han_chars: bool = False
 
     @classmethod
     def of_model(cls, manifest: Mapping[str, Any]) -> WindowConfig:
@@ -51,6 +53,7 @@ class WindowConfig:
             length_penalty=float((manifest.get("calibration") or {}).get("length_penalty", 0.0)),
             length_penalty_types=tuple((manifest.get("calibration") or {}).get("length_penalty_types", ())),
             typed_span_margin=float((manifest.get("calibration") or {}).get("typed_span_margin", 0.0)),
+            han_chars=bool(w.get("han_chars", False)),
         )
 
 
@@ -75,7 +78,7 @@ class SpanExtractor:
         self, scorer: SpanScorer, tokenizer_json: Path, config: WindowConfig = WindowConfig()
     ) -> None:
         self.scorer = scorer
-        self.tokenizer = SpanTokenizer(tokenizer_json)
+        self.tokenizer = SpanTokenizer(tokenizer_json, han_chars=config.han_chars)
         self.config = config
 
     def extract_batch(

