@@ -15,6 +15,8 @@ from typing import Literal
 from qa.conversation.history import Turn
 from qa.conversation.slots import (
     Slot,
+    en_entity,
+    en_possessive,
     en_subject,
     en_time_slots,
     fragment_kind,
@@ -26,6 +28,7 @@ from qa.conversation.slots import (
     time_slots,
 )
 from qa.readers.rules.answer_types import classify_question
+from qa.readers.rules.postag import pos_tag
 
 Cue = Literal["swap", "reference", "elided"]
 RefType = Literal["person", "organization", "place", "term", "neutral"]
@@ -160,6 +163,9 @@ def swap_slot(question: str, previous: Turn, limits: RuleLimits = RuleLimits()) 
             if slots:
                 return Rewrite(_replace(prev, slots[0], body), "swap_time")
             return Rewrite(f"截至{body}，{prev}", "swap_time")
+        same_head = swap_modifier(x, prev)
+        if same_head is not None:
+            return Rewrite(same_head, "swap_modifier")
         subj = subject(prev, max_chars=limits.max_subject_chars)
         if subj is None:
             return None
@@ -176,7 +182,43 @@ def swap_slot(question: str, previous: Turn, limits: RuleLimits = RuleLimits()) 
     subj = en_subject(prev)
     if subj is None:
         return None
-    return Rewrite(_replace(prev, subj, x), "swap_entity")
+    new = _en_owner(x) if en_possessive(subj.text) else x
+    return Rewrite(_replace(prev, subj, new), "swap_entity")
+
+
+def _en_owner(name: str) -> str:
+    """The English possessive of a name, before its gloss ("Efort (埃夫特)" → "Efort's (埃夫特)")."""
+    if en_possessive(name) or name.endswith("'s"):
+        return name
+    m = re.search(r"\s*[（(][^)）]{1,20}[)）]$", name)
+    return f"{name[: m.start()]}'s{name[m.start() :]}" if m else f"{name}'s"
+
+
+# a noun phrase's modifier ends, walking back from its head, at a verb, number, measure word, particle,
+# preposition, conjunction, pronoun or name ("有多少家|专精特新“小巨人”|企业", "山东的|专精特新|企业")
+_MODIFIER_STOP_TAGS = ("v", "m", "q", "u", "p", "c", "r", "ns", "nr", "nt")
+_MODIFIER_STOP_CHARS = "，,。？?！!、；;：:"
+
+
+def swap_modifier(fragment: str, previous: str) -> str | None:
+    """A swapped category: the previous question's noun phrase with the fragment's head noun gets the
+    fragment's modifier ("那单项冠军企业呢？" after "有多少家专精特新“小巨人”企业入驻了1688？" →
+    "有多少家单项冠军企业入驻了1688？"). None unless the fragment is a modifier plus a head word of two or
+    more characters that occurs once in the previous question, after a modifier of its own."""
+    words = [w for w, _ in pos_tag(fragment)]
+    if len(words) < 2 or len(words[-1]) < 2 or previous.count(words[-1]) != 1:
+        return None
+    head = words[-1]
+    modifier = fragment[: len(fragment) - len(head)].rstrip("的")
+    at = previous.index(head)
+    start = at
+    for word, tag in reversed(pos_tag(previous[:at])):
+        if tag.startswith(_MODIFIER_STOP_TAGS) or any(c in _MODIFIER_STOP_CHARS for c in word):
+            break
+        start -= len(word)
+    if start == at or not modifier:
+        return None
+    return previous[:start] + modifier + previous[at:]
 
 
 # ---------------------------------------------------------------- pronoun / demonstrative
@@ -194,17 +236,35 @@ _ZH_DESCRIBED = re.compile(
     r"^(?:哪|什么)[^是]{0,6}是(?P<d>.+?)[？?]*$|^(?P<e>.+?)是(?:哪|什么|谁)[^的]{0,4}[？?]*$"
 )
 _EN_DESCRIBED = re.compile(r"^\s*(?:which|what)\s+\w+\s+(?:was|is|were|are)\s+(?P<d>.+?)\s*\?*$", re.I)
+# "Which company became …?" / "哪家公司成为了…？": the one that did it
+_EN_DID = re.compile(
+    r"^\s*(?:which|what)\s+(?P<n>company|firm|enterprise|product|city|province|person|organi[sz]ation|"
+    r"institution|bank|platform|rocket|satellite|lock|robot)\s+(?P<d>(?!did\b|does\b|do\b|has\b|have\b)\w+.+?)"
+    r"\s*\?*$",
+    re.I,
+)
+_ZH_DID = re.compile(
+    r"^(?:哪|什么)(?:家|个|款|位|种|座)?(?P<n>公司|企业|机构|城市|省份|地区|产品|人|单位|银行|平台|火箭|卫星)"
+    r"(?P<d>[^是？?].+?)[？?]*$"
+)
 
 
 def described_answer(previous: Turn) -> str | None:
     """What an identity question described its answer as, for when it got none ("Which product was the
     first smart door lock to use palm-vein recognition?" → "the first smart door lock to use …")."""
     prev = previous.standalone
-    m = (_ZH_DESCRIBED if _lang(prev) == "zh" else _EN_DESCRIBED).match(prev.strip())
-    if m is None:
+    zh = _lang(prev) == "zh"
+    m = (_ZH_DESCRIBED if zh else _EN_DESCRIBED).match(prev.strip())
+    if m is not None:
+        text = (m.group("d") or m.groupdict().get("e") or "").strip()
+        return text or None
+    m = (_ZH_DID if zh else _EN_DID).match(prev.strip())
+    # a description too short to single anything out ("哪个城市最多？") describes nothing
+    if m is None or (len(m.group("d")) < 4 if zh else len(m.group("d").split()) < 3):
         return None
-    text = (m.group("d") or m.groupdict().get("e") or "").strip()
-    return text or None
+    if zh:
+        return f"{m.group('d')}的{m.group('n')}"
+    return f"the {m.group('n').lower()} that {m.group('d')}"
 
 
 def referent(ref_type: RefType, previous: Turn, limits: RuleLimits = RuleLimits()) -> tuple[str, str] | None:
@@ -223,6 +283,8 @@ def referent(ref_type: RefType, previous: Turn, limits: RuleLimits = RuleLimits(
     if answer is None and answer_type != "person":  # abstained: point at what the question described
         answer = described_answer(previous)
     fits = answer is not None and answer_type in _COMPATIBLE[ref_type]
+    if subj is not None and not zh:
+        subj = Slot(subj.kind, en_entity(subj.text), subj.start, subj.end)  # as a referent, not a possessive
     if ref_type == "neutral":
         asks_topic = starts_with_question_word(prev) if zh else bool(_EN_WH_NOUN.match(prev))
         if fits and (asks_topic or not named):
@@ -251,7 +313,7 @@ def refer_back(question: str, previous: Turn, limits: RuleLimits = RuleLimits())
     source, text = target
     word = m.group().lower()
     possessive = word in ("its", "their") or (word == "his" and ref_type == "person")
-    new = f"{text}'s" if lang == "en" and possessive else text
+    new = _en_owner(text) if lang == "en" and possessive else text
     return Rewrite(question[: m.start()] + new + question[m.end() :], f"refer_{source}")
 
 

@@ -40,6 +40,7 @@ def text_language(text: str) -> Literal["zh", "en"]:
 
 _LEADING_FILLER = re.compile(r"^(?:请问|那么|那|所以|还有|另外|再问一下|再问|对了)[，,\s]*")
 _TIME_PREFIX = re.compile(r"^(?:截至|截止到|截止|到|至|在|于)")
+_TIME_TAIL = re.compile(r"以来|以后|之后|以前|之前|期间|间|初|底|末")
 _RELATIVE_TIME = re.compile(r"^(?:今年|去年|明年|前年|当年|目前|现在|如今)")
 # function words and question words that end the subject phrase ("金坤新材|的总经理", "埃夫特|由哪家…")
 _SUBJECT_END = re.compile(
@@ -76,8 +77,9 @@ def leading_time(text: str) -> Slot | None:
         if not dates:
             return None
         end = max(d.end for d in dates)
-        if text.startswith("间", end):
-            end += 1
+        tail = _TIME_TAIL.match(text, end)  # "2022年以来，", "2016年至2018年间"
+        if tail:
+            end = tail.end()
     while end < len(text) and text[end] in "，, 、":
         end += 1
     return Slot("time", text[:end], 0, end)
@@ -165,6 +167,20 @@ _EN_NAME = re.compile(
     r"(?:[A-Z][\w&'.-]*|[A-Z]{2,})(?:\s+[A-Z][\w&'.-]*){0,5}(?:\s*[（(][^)）]{1,20}[)）])?"
     r"|[（(]?[\u3400-\u9fff][\u3400-\u9fff\w]{1,15}[)）]?"
 )
+
+
+_POSSESSIVE_GLOSS = re.compile(r"'s(\s*[（(][^)）]{1,20}[)）])$")
+
+
+def en_possessive(name: str) -> bool:
+    """Whether an English name slot is a possessive before its gloss ("Zhejiang Zhongcheng's (浙江众成)")."""
+    return _POSSESSIVE_GLOSS.search(name) is not None
+
+
+def en_entity(name: str) -> str:
+    """The entity an English name slot names, a possessive before its gloss left out ("Zhejiang
+    Zhongcheng's (浙江众成)" → "Zhejiang Zhongcheng (浙江众成)")."""
+    return _POSSESSIVE_GLOSS.sub(r"\1", name)
 
 
 def en_time_slots(text: str) -> list[Slot]:

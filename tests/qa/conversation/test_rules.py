@@ -12,6 +12,7 @@ from qa.conversation.rules import (
     follow_up_cue,
     refer_back,
     referent,
+    swap_modifier,
     swap_slot,
 )
 
@@ -90,3 +91,44 @@ def test_carry_subject_gives_an_elided_question_the_previous_subject() -> None:
     assert carry_subject("拥有多少家国家企业技术中心？", Turn("哪个省份上半年规上工业增加值增长6.9%？", "山东省")) == \
         Rewrite("山东省拥有多少家国家企业技术中心？", "carry_answer")
     assert carry_subject("金坤新材的总经理是谁？", Turn("唯迈医疗的创始人是谁？")) is None
+
+
+def test_swap_modifier_swaps_a_category_in_front_of_the_same_head_noun() -> None:
+    prev = "有多少家专精特新“小巨人”企业入驻了1688？"
+    assert swap_modifier("单项冠军企业", prev) == "有多少家单项冠军企业入驻了1688？"
+    assert swap_modifier("小巨人企业", "山东的专精特新企业有多少家？") == "山东的小巨人企业有多少家？"
+    assert swap_modifier("单项冠军企业", LITTLE_GIANTS.question) == "截至2022年9月，我国已培育了多少家单项冠军企业？"
+    # a name is no category: no head noun of the previous question, or no modifier of its own
+    assert swap_modifier("汇博医疗", "金坤新材的总经理是谁？") is None
+    assert swap_modifier("企业", prev) is None
+    got = swap_slot("那单项冠军企业呢？", Turn(prev, "近500家"))
+    assert got == Rewrite("有多少家单项冠军企业入驻了1688？", "swap_modifier")
+    assert swap_slot("那汇博医疗呢？", Turn("金坤新材的总经理是谁？", "陈亮")) == Rewrite(
+        "汇博医疗的总经理是谁？", "swap_entity"
+    )
+
+
+def test_english_possessives_before_a_gloss_are_kept_possessive_and_referred_to_as_the_name() -> None:
+    prev = Turn("How much land did the plant of Zhejiang Zhongcheng's (浙江众成) predecessor cover?", "7.29亩")
+    assert swap_slot("What about Efort (埃夫特)?", prev) == Rewrite(
+        "How much land did the plant of Efort's (埃夫特) predecessor cover?", "swap_entity"
+    )
+    assert refer_back("How many core technologies does the company have now?", prev) == Rewrite(
+        "How many core technologies does Zhejiang Zhongcheng (浙江众成) have now?", "refer_subject"
+    )
+    assert refer_back("What are its core technologies?", prev) == Rewrite(
+        "What are Zhejiang Zhongcheng's (浙江众成) core technologies?", "refer_subject"
+    )
+
+
+def test_an_abstained_which_question_is_referred_to_as_the_one_that_did_it() -> None:
+    en = Turn("Which company became Wuhu's first stock on the STAR Market?", None)
+    assert described_answer(en) == "the company that became Wuhu's first stock on the STAR Market"
+    got = refer_back("In which year did it announce its first robot?", en)
+    assert got is not None and got.text.startswith("In which year did the company that became Wuhu's first stock")
+    zh = Turn("哪家公司成为了芜湖科创板第一股？", None)
+    assert described_answer(zh) == "成为了芜湖科创板第一股的公司"
+    assert refer_back("它成立于哪一年？", zh) == Rewrite("成为了芜湖科创板第一股的公司成立于哪一年？", "refer_answer")
+    # too short to single anything out
+    assert described_answer(Turn("哪个城市最多？", None)) is None
+    assert described_answer(Turn("Which company won?", None)) is None

@@ -25,6 +25,8 @@ from qa.conversation.slots import (
         ("山东2022年工业增加值总量是多少？", "山东"),
         ("哪家公司是国内POF热收缩膜市场占有率排名第一的企业？", None),
         ("成立于哪一年？", None),
+        ("2022年以来，福州市新增了多少家“上云上平台”的工业企业？", "福州市"),  # the time phrase's tail too
+        ("2016年至2018年间，山东的工业增加值增长了多少？", "山东"),
     ],
 )
 def test_subject(question: str, expected: str | None) -> None:
