@@ -33,6 +33,8 @@ def main() -> None:
     p.add_argument("--threads", default="1,2")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--runtimes", default="auto", help="neural reader runtimes, e.g. auto,onnx-int8")
+    p.add_argument("--neural-weights", type=Path, default=None,
+                   help="the neural reader's weights folder (default: the shipped one), e.g. RUN/weights")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
     import torch
@@ -52,6 +54,8 @@ def main() -> None:
         for name, threads, runtime in configs:
             torch.set_num_threads(threads)
             options = {"threads": threads, "runtime": runtime} if name == "neural" else {}
+            if name == "neural" and args.neural_weights is not None:
+                options["weights_dir"] = str(args.neural_weights)
             qa.use_reader(name, **options)
             for q in questions:  # warm-up (and, for the neural reader, the one-time model load)
                 qa.ask(q)
