@@ -87,11 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(names) - set(EDGE_VARIANTS))
     if unknown:
         p.error(f"unknown edge variants {unknown}; choose from {sorted(EDGE_VARIANTS)}")
+    types = tuple(x for x in args.length_penalty_types.split(",") if x)
     for name, lp, edges in variants(penalties, names):
         reader = NeuralReader(
             NeuralReaderConfig(abstain_threshold=0.0, weights_dir=str(args.weights), length_penalty=lp)
         )
-        types = tuple(x for x in args.length_penalty_types.split(",") if x)
         window = replace(reader.window, edges=edges, length_penalty_types=types)
         reader.use_extractor(SpanExtractor(scorer, tokenizer, window))
         row = {"variant": name, "length_penalty": lp, "length_penalty_types": types, "edges": edges.__dict__}

@@ -348,17 +348,19 @@ class NeuralReader:
     @property
     def extractor(self) -> SpanExtractor:
         """The model, loaded at first use or by ``warm_up`` (the ONNX build is made once and cached)."""
-        with self._extractor_lock:
-            if self._extractor_job is None:
-                self._extractor_job = Background(self._load_extractor, "qa-reader-model")
-        return self._extractor_job.result()
+        return self._extractor_load().result()
 
     def warm_up(self) -> None:
         """Start loading the model in the background, so that a cold process overlaps its session build
         (ONNX Runtime releases the GIL) with the index and the retrieval; a failure surfaces at first use."""
+        self._extractor_load()
+
+    def _extractor_load(self) -> Background[SpanExtractor]:
+        """The model's one load, started on the first call."""
         with self._extractor_lock:
             if self._extractor_job is None:
                 self._extractor_job = Background(self._load_extractor, "qa-reader-model")
+            return self._extractor_job
 
     def use_extractor(self, extractor: SpanExtractor) -> None:
         """Read with this span extractor instead of loading the model (decoding studies that replay cached
