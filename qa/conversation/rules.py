@@ -42,6 +42,9 @@ class RuleLimits:
     max_fragment_words: int = 6  # "What about X?": X at most this many words
     max_subject_chars: int = 12  # a Chinese subject phrase longer than this is a description, not a name
     max_elided_chars: int = 40  # a question without a subject longer than this is not read as a follow-up
+    # a previous answer longer than this is a clause the reader read, not a name: a pronoun for it points at
+    # what the previous question described instead, as when that turn abstained
+    max_answer_referent_chars: int = 16
 
 
 @dataclass(frozen=True)
@@ -280,8 +283,9 @@ def referent(ref_type: RefType, previous: Turn, limits: RuleLimits = RuleLimits(
     named = subj is not None and (is_named(subj.text) if zh else True)
     answer = previous.answer
     answer_type = classify_question(prev).answer_type
-    if answer is None and answer_type != "person":  # abstained: point at what the question described
-        answer = described_answer(previous)
+    too_long = answer is not None and len(answer) > limits.max_answer_referent_chars
+    if (answer is None or too_long) and answer_type != "person":  # point at what the question described
+        answer = described_answer(previous) or answer
     fits = answer is not None and answer_type in _COMPATIBLE[ref_type]
     if subj is not None and not zh:
         subj = Slot(subj.kind, en_entity(subj.text), subj.start, subj.end)  # as a referent, not a possessive
