@@ -469,6 +469,11 @@ def main(argv: list[str] | None = None) -> int:
         ),
         # the share of held-out questions abstained on at those thresholds, by language and answerability
         "abstained": abstained,
+        # the trade-off the thresholds were chosen on: the same shares at every threshold (README's plot)
+        "abstained_by_threshold": {
+            f"{t:.2f}": abstention_rates(outcomes[best], results[best], {"zh": t, "en": t})
+            for t in FINE_THRESHOLDS
+        },
         # English questions without an answer weighted to the Chinese questions' share in the fit and the
         # threshold (1.0: unweighted)
         "english_unanswerable_weight": english_no,

@@ -24,6 +24,9 @@ CEDICT_NOTE = (
 )
 
 
+RECORD_ONLY = ("abstained_by_threshold",)  # calibration keys kept in the run's record, not in the manifest
+
+
 def licence_note(train: dict) -> str:
     """The weights' licence note for a run's ``train_config.json``: CC-CEDICT is credited when the run, or
     any run of a soup (`training.soup`), code-switched questions with it."""
@@ -49,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calibration", type=Path, default=None, help="abstention calibration JSON to record")
     args = p.parse_args(argv)
     calibration = json.loads(args.calibration.read_text()) if args.calibration else None
+    if calibration is not None:  # the trade-off curve is the run's record (docs' plot), not the model's
+        calibration = {k: v for k, v in calibration.items() if k not in RECORD_ONLY}
     margin = (calibration or {}).get("typed_span_margin", 0.0)
     scores = []
     for f in args.scores:
