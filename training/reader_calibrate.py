@@ -182,19 +182,12 @@ def rule_answers(held: Sequence[Example], hits: Sequence[Sequence[Hit]], langs: 
     """The rule reader's answer (abstention off; "" when it has none) to each Chinese held-out question from
     its hits, "" for the others: the agreement feature of the confidence (the reader serving uses, at the
     default max_passages; the held-out hits are the top 5, so it reads those)."""
-    from qa.readers.neural.reader import agreement_reader
+    from qa.readers.neural.reader import agreement_answers, agreement_reader
     from qa.readers.rules.config import RuleReaderConfig
 
     reader = agreement_reader(RuleReaderConfig().max_passages)
-    todo = [i for i, lang in enumerate(langs) if lang == "zh" and hits[i]]
-    out = [""] * len(held)
-    for b in range(0, len(todo), 64):
-        part = todo[b : b + 64]
-        for i, a in zip(
-            part, reader.read_batch([held[i].question for i in part], [hits[i] for i in part]), strict=True
-        ):
-            out[i] = a.text or ""
-    return out
+    found = agreement_answers(reader, [e.question for e in held], hits, langs, batch=64)
+    return [found.get(i, "") for i in range(len(held))]
 
 
 def target_thresholds(

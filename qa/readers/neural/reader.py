@@ -55,6 +55,7 @@ from qa.types import Answer, Hit
 
 if TYPE_CHECKING:
     from embeddings.base import Encoder
+    from qa.readers.base import Reader
 
 _DIGIT = set("0123456789０１２３４５６７８９一二三四五六七八九十百千万亿两")
 _ARABIC = re.compile(r"[0-9０-９]")
@@ -170,6 +171,25 @@ def agreement_reader(max_passages: int, encoder: Encoder | None = None):  # noqa
     from qa.readers.rules.reader import RuleReader
 
     return RuleReader(RuleReaderConfig(abstain_threshold=0.0, max_passages=max_passages), encoder=encoder)
+
+
+def agreement_answers(
+    reader: Reader,
+    questions: Sequence[str],
+    hits: Sequence[Sequence[Hit]],
+    langs: Sequence[str],
+    batch: int | None = None,
+) -> dict[int, str]:
+    """The agreement reader's answers to the Chinese questions that have hits, by position (none where it
+    found nothing), ``batch`` questions at a time (None: all at once); serving and calibration share it."""
+    todo = [i for i, lang in enumerate(langs) if lang == "zh" and hits[i]]
+    step = batch or max(1, len(todo))
+    out: dict[int, str] = {}
+    for b in range(0, len(todo), step):
+        part = todo[b : b + step]
+        answers = reader.read_batch([questions[i] for i in part], [hits[i] for i in part])
+        out.update((i, a.text) for i, a in zip(part, answers, strict=True) if a.text)
+    return out
 
 
 def _logit(p: float) -> float:
@@ -448,11 +468,9 @@ class NeuralReader:
         agreement is weighed; {} otherwise."""
         if not (self.config.rule_agreement and self.config.conf_agree):
             return {}
-        todo = [i for i, t in enumerate(qtypes) if t.lang == "zh" and hits[i]]
-        if not todo:
-            return {}
-        answers = self.rule_reader.read_batch([qs[i] for i in todo], [hits[i] for i in todo])
-        return {i: a.text for i, a in zip(todo, answers, strict=True) if a.text}
+        if not any(t.lang == "zh" and h for t, h in zip(qtypes, hits, strict=True)):
+            return {}  # the rule reader is not even built
+        return agreement_answers(self.rule_reader, qs, hits, [t.lang for t in qtypes])
 
     @cached_property
     def rule_reader(self):  # noqa: ANN201 - a RuleReader, imported lazily
