@@ -31,6 +31,7 @@ EDGE_VARIANTS: dict[str, EdgeConfig] = {
     "strip": EdgeConfig(False, True, False),
     "whole": EdgeConfig(False, False, True),
     "strip+whole": EdgeConfig(False, True, True),
+    "strip+whole+bare": EdgeConfig(False, True, True, bare_typed=True),
     "all": EdgeConfig(True, True, True),
 }
 

@@ -50,6 +50,9 @@ class EdgeConfig:
     snap_words: bool = False
     strip_function_words: bool = True
     whole_expressions: bool = True
+    # for date and quantity questions: a verb or adverb before the date or quantity the span ends with is
+    # dropped ("减少600多吨" -> "600多吨", "共计8997家" -> "8997家"); its bound stays ("超过60%")
+    bare_typed: bool = False
 
 
 def refine_edges(
@@ -66,6 +69,8 @@ def refine_edges(
         s, e = _strip_function_words(text, s, e)
     if config.whole_expressions and qtype is not None and qtype.answer_type in ("date", "quantity"):
         s, e = _whole_expressions(text, s, e, qtype)
+    if config.bare_typed and qtype is not None and qtype.answer_type in ("date", "quantity"):
+        s, e = _bare_typed(text, s, e, qtype)
     return (s, e) if e > s else (start, end)
 
 
@@ -118,6 +123,27 @@ def _strip_function_words(text: str, start: int, end: int) -> tuple[int, int]:
         ws, we, word, tag = words[-1]
         if word in _TRAIL_WORDS or tag.startswith(_TRAIL_TAGS):
             end = ws
+    return start, end
+
+
+# jieba tags of the words a bare date or quantity loses in front of it: verbs, adverbs, prepositions,
+# conjunctions, particles
+_BARE_TAGS = ("v", "d", "p", "c", "u")
+_MAX_BARE_PREFIX = 6
+
+
+def _bare_typed(text: str, start: int, end: int, qtype: QuestionType) -> tuple[int, int]:
+    """The span from the date or quantity it ends with, when what comes before that is only verbs, adverbs
+    and particles ("减少600多吨" -> "600多吨"); unchanged otherwise."""
+    from qa.readers.neural.typed import find_typed
+
+    for span in find_typed(text[start:end], qtype.answer_type):
+        xs = start + span.start
+        if start + span.end != end or xs == start:
+            continue
+        words = _words(text, start, xs)
+        if xs - start <= _MAX_BARE_PREFIX and words and all(t.startswith(_BARE_TAGS) for _, _, _, t in words):
+            return xs, end
     return start, end
 
 
