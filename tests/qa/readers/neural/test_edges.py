@@ -52,6 +52,31 @@ def test_dates_and_quantities_are_taken_whole(text: str, span: str, question: st
     assert _refine(text, span, question) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "span", "question", "expected"),
+    [
+        ("每年减少600多吨二氧化碳排放。", "减少600多吨", "每年能少排多少二氧化碳？", "600多吨"),
+        ("已累计培育了4762家小巨人。", "累计培育了4762家", "培育了多少家？", "4762家"),
+        ("占比超过60%。", "占比超过60%", "占比多少？", "超过60%"),  # the bound is part of the quantity
+        ("截至2022年9月，共有", "截至2022年9月", "什么时候？", "2022年9月"),
+        ("同比增长6.9%，", "同比增长6.9%", "增长了多少？", "同比增长6.9%"),  # 同比 is no verb: kept
+        (
+            "减少600多吨二氧化碳。",
+            "减少600多吨二氧化碳",
+            "减少了多少？",
+            "减少600多吨二氧化碳",
+        ),  # ends on no quantity
+    ],
+)
+def test_bare_dates_and_quantities_lose_the_verb_before_them(
+    text: str, span: str, question: str, expected: str
+) -> None:
+    assert _refine(text, span, question, EdgeConfig(bare_typed=True)) == expected
+    assert (
+        _refine(text, span, "这是什么？", EdgeConfig(bare_typed=True)) == span
+    )  # not a date or quantity question
+
+
 def test_an_edge_inside_a_word_moves_to_the_word_edge() -> None:
     text = "他们研制了液氧甲烷发动机。"
     assert _refine(text, "氧甲烷", "用的是什么燃料？", EdgeConfig(True, False, False)) == "液氧甲烷"
