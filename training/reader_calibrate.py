@@ -86,6 +86,27 @@ class MemoScorer:
                 self._seen[data[f"k{i}"].tobytes()] = (data[f"s{i}"], data[f"e{i}"])
 
 
+def add_scorer_arguments(p: argparse.ArgumentParser) -> None:
+    """The held-out files and the model options the held-out decoding studies share."""
+    from qa.readers.neural.weights import WEIGHTS_DIR
+
+    p.add_argument("data", type=Path, nargs="+")
+    p.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
+    p.add_argument("--runtime", default="onnx-int8")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--scores", type=Path, default=None, help="an .npz file the model's scores are kept in")
+
+
+def memo_scorer(args: argparse.Namespace) -> MemoScorer:
+    """The model of ``args`` (`add_scorer_arguments`) behind a MemoScorer holding the ``--scores`` kept."""
+    from qa.readers.neural.runtime import make_scorer
+
+    scorer = MemoScorer(make_scorer(args.runtime, args.weights, args.threads))
+    if args.scores and args.scores.is_file():
+        scorer.load(args.scores)
+    return scorer
+
+
 RANK_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 LENGTH_PENALTIES = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)  # span-score points per token of answer length
 # span-score points a date or quantity span may lose to the best span and still be chosen (0: off)

