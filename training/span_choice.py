@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.readers.neural.edges import EdgeConfig, refine_edges
+from qa.readers.neural.edges import FUNCTION_CHARS, EdgeConfig, refine_edges
 from qa.readers.neural.typed import is_typed_span
 from qa.readers.rules.answer_types import ANSWER_TYPES, QuestionType, classify_question
 from training.reader_calibrate import add_scorer_arguments, memo_scorer
@@ -41,7 +41,6 @@ EDGE_SETS = (
     EdgeConfig(False, False, True),
     EdgeConfig(False, True, True),
 )
-_FUNCTION_CHARS = frozenset("在于是由从为对向到把被和与及的了地得着过")
 _CLAUSE_PUNCT = frozenset("，,、；;：:")
 
 
@@ -164,7 +163,7 @@ def features(q: Question, c: Candidate) -> list[float]:
         toks,
         float(c.start != c.raw[0]),
         float(c.end != c.raw[1]),
-        float(text[:1] in _FUNCTION_CHARS),
+        float(text[:1] in FUNCTION_CHARS),
         float(text[-1:] == "的"),
         sum(ch in qchars for ch in text) / n,
         float(any(ch in _CLAUSE_PUNCT for ch in text)),

@@ -16,6 +16,7 @@ from qa.conversation.history import Turn
 from qa.conversation.slots import (
     Slot,
     en_entity,
+    en_owner,
     en_possessive,
     en_subject,
     en_time_slots,
@@ -185,16 +186,8 @@ def swap_slot(question: str, previous: Turn, limits: RuleLimits = RuleLimits()) 
     subj = en_subject(prev)
     if subj is None:
         return None
-    new = _en_owner(x) if en_possessive(subj.text) else x
+    new = en_owner(x) if en_possessive(subj.text) else x
     return Rewrite(_replace(prev, subj, new), "swap_entity")
-
-
-def _en_owner(name: str) -> str:
-    """The English possessive of a name, before its gloss ("Efort (埃夫特)" → "Efort's (埃夫特)")."""
-    if en_possessive(name) or name.endswith("'s"):
-        return name
-    m = re.search(r"\s*[（(][^)）]{1,20}[)）]$", name)
-    return f"{name[: m.start()]}'s{name[m.start() :]}" if m else f"{name}'s"
 
 
 # a noun phrase's modifier ends, walking back from its head, at a verb, number, measure word, particle,
@@ -317,7 +310,7 @@ def refer_back(question: str, previous: Turn, limits: RuleLimits = RuleLimits())
     source, text = target
     word = m.group().lower()
     possessive = word in ("its", "their") or (word == "his" and ref_type == "person")
-    new = _en_owner(text) if lang == "en" and possessive else text
+    new = en_owner(text) if lang == "en" and possessive else text
     return Rewrite(question[: m.start()] + new + question[m.end() :], f"refer_{source}")
 
 

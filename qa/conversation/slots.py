@@ -169,7 +169,9 @@ _EN_NAME = re.compile(
 )
 
 
-_POSSESSIVE_GLOSS = re.compile(r"'s(\s*[（(][^)）]{1,20}[)）])$")
+_NAME_GLOSS = r"\s*[（(][^)）]{1,20}[)）]"  # "Efort (埃夫特)": a name's gloss in brackets
+_POSSESSIVE_GLOSS = re.compile(rf"'s({_NAME_GLOSS})$")
+_TRAILING_GLOSS = re.compile(rf"{_NAME_GLOSS}$")
 
 
 def en_possessive(name: str) -> bool:
@@ -181,6 +183,14 @@ def en_entity(name: str) -> str:
     """The entity an English name slot names, a possessive before its gloss left out ("Zhejiang
     Zhongcheng's (浙江众成)" → "Zhejiang Zhongcheng (浙江众成)")."""
     return _POSSESSIVE_GLOSS.sub(r"\1", name)
+
+
+def en_owner(name: str) -> str:
+    """The English possessive of a name, before its gloss ("Efort (埃夫特)" → "Efort's (埃夫特)")."""
+    if en_possessive(name) or name.endswith("'s"):
+        return name
+    m = _TRAILING_GLOSS.search(name)
+    return f"{name[: m.start()]}'s{name[m.start() :]}" if m else f"{name}'s"
 
 
 def en_time_slots(text: str) -> list[Slot]:

@@ -37,7 +37,7 @@ _CLAUSE_STOP = '，,。；;！!？?\n、：:“”"（）()《》「」'
 _NO_STRIP_TYPES = ("reason",)
 # single characters that open or close a phrase rather than a word: an edge on them is not snapped outwards
 # ("设在北京": the span 在北京 keeps its start, and the function-word rule then drops 在)
-_FUNCTION_CHARS = frozenset("在于是由从为对向到把被和与及的了地得着过")
+FUNCTION_CHARS = frozenset("在于是由从为对向到把被和与及的了地得着过")
 _MAX_SNAP_WORD = 6  # a "word" longer than this is an unknown run of characters: edges are not moved for it
 
 
@@ -103,9 +103,9 @@ def _snap_words(text: str, start: int, end: int) -> tuple[int, int]:
     for ws, we, _, _ in _words(text, a, b):
         if we - ws > _MAX_SNAP_WORD:
             continue
-        if ws < start < we and text[start] not in _FUNCTION_CHARS:
+        if ws < start < we and text[start] not in FUNCTION_CHARS:
             start = ws
-        if ws < end < we and text[end - 1] not in _FUNCTION_CHARS:
+        if ws < end < we and text[end - 1] not in FUNCTION_CHARS:
             end = we
     return start, end
 
