@@ -31,6 +31,7 @@ EDGE_VARIANTS: dict[str, EdgeConfig] = {
     "whole": EdgeConfig(False, False, True),
     "strip+whole": EdgeConfig(False, True, True),
     "strip+whole+bare": EdgeConfig(False, True, True, bare_typed=True),
+    "strip+whole+inner": EdgeConfig(False, True, True, inner_typed=True),
     "all": EdgeConfig(True, True, True),
 }
 

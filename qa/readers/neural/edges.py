@@ -53,6 +53,9 @@ class EdgeConfig:
     # for date and quantity questions: a verb or adverb before the date or quantity the span ends with is
     # dropped ("减少600多吨" -> "600多吨", "共计8997家" -> "8997家"); its bound stays ("超过60%")
     bare_typed: bool = False
+    # for date and quantity questions: a span that holds exactly one date (quantity) and more is cut to it
+    # ("2020年7月，埃夫特在上交所挂牌上市" -> "2020年7月", "从来没有低于5%" -> "5%")
+    inner_typed: bool = False
 
 
 def refine_edges(
@@ -71,6 +74,8 @@ def refine_edges(
         s, e = _whole_expressions(text, s, e, qtype)
     if config.bare_typed and qtype is not None and qtype.answer_type in ("date", "quantity"):
         s, e = _bare_typed(text, s, e, qtype)
+    if config.inner_typed and qtype is not None and qtype.answer_type in ("date", "quantity"):
+        s, e = _inner_typed(text, s, e, qtype)
     return (s, e) if e > s else (start, end)
 
 
@@ -145,6 +150,17 @@ def _bare_typed(text: str, start: int, end: int, qtype: QuestionType) -> tuple[i
         if xs - start <= _MAX_BARE_PREFIX and words and all(t.startswith(_BARE_TAGS) for _, _, _, t in words):
             return xs, end
     return start, end
+
+
+def _inner_typed(text: str, start: int, end: int, qtype: QuestionType) -> tuple[int, int]:
+    """The one date (date questions) or quantity (quantity questions) a span holds, when it holds exactly one
+    and more besides; unchanged when it holds none or several (a list or a range is kept whole)."""
+    from qa.readers.neural.typed import find_typed
+
+    found = find_typed(text[start:end], qtype.answer_type)
+    if len(found) != 1:
+        return start, end
+    return start + found[0].start, start + found[0].end
 
 
 def _whole_expressions(text: str, start: int, end: int, qtype: QuestionType) -> tuple[int, int]:
