@@ -20,19 +20,19 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from qa.readers.neural.edges import EdgeConfig
+from qa.readers.neural.edges import TOKEN_EDGES, EdgeConfig, edge_rules
 from training.reader_calibrate import add_scorer_arguments, memo_scorer
 from training.reader_eval import evaluate_reader, load_squad
 
 EDGE_VARIANTS: dict[str, EdgeConfig] = {
-    "token-edges": EdgeConfig(False, False, False),
-    "snap": EdgeConfig(True, False, False),
-    "strip": EdgeConfig(False, True, False),
-    "whole": EdgeConfig(False, False, True),
-    "strip+whole": EdgeConfig(False, True, True),
-    "strip+whole+bare": EdgeConfig(False, True, True, bare_typed=True),
-    "strip+whole+inner": EdgeConfig(False, True, True, inner_typed=True),
-    "all": EdgeConfig(True, True, True),
+    "token-edges": TOKEN_EDGES,
+    "snap": edge_rules("snap_words"),
+    "strip": edge_rules("strip_function_words"),
+    "whole": edge_rules("whole_expressions"),
+    "strip+whole": edge_rules("strip_function_words", "whole_expressions"),
+    "strip+whole+bare": edge_rules("strip_function_words", "whole_expressions", "bare_typed"),
+    "strip+whole+inner": edge_rules("strip_function_words", "whole_expressions", "inner_typed"),
+    "all": edge_rules("snap_words", "strip_function_words", "whole_expressions"),
 }
 
 

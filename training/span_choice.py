@@ -29,17 +29,17 @@ from typing import Any
 
 import numpy as np
 
-from qa.readers.neural.edges import FUNCTION_CHARS, EdgeConfig, refine_edges
+from qa.readers.neural.edges import FUNCTION_CHARS, TOKEN_EDGES, edge_rules, refine_edges
 from qa.readers.neural.typed import is_typed_span
 from qa.readers.rules.answer_types import ANSWER_TYPES, QuestionType, classify_question
 from training.reader_calibrate import add_scorer_arguments, memo_scorer
 
 # the edge rules each candidate is also taken with: none, function words off, dates and quantities whole, both
 EDGE_SETS = (
-    EdgeConfig(False, False, False),
-    EdgeConfig(False, True, False),
-    EdgeConfig(False, False, True),
-    EdgeConfig(False, True, True),
+    TOKEN_EDGES,
+    edge_rules("strip_function_words"),
+    edge_rules("whole_expressions"),
+    edge_rules("strip_function_words", "whole_expressions"),
 )
 _CLAUSE_PUNCT = frozenset("，,、；;：:")
 

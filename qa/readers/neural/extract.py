@@ -35,7 +35,7 @@ class WindowConfig:
     typed_span_margin: float = 0.0
     n_best: int = 20  # spans per window considered for that choice
     # character-level answer edges chosen inside and around the model's first and last token
-    # (qa.readers.neural.edges); EdgeConfig(False, False, False) keeps the token edges
+    # (qa.readers.neural.edges); TOKEN_EDGES keeps the token edges
     edges: EdgeConfig = EdgeConfig()
     # one token per Han character (qa.readers.neural.windows.SpanTokenizer); as the model was trained
     han_chars: bool = False

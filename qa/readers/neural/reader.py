@@ -40,7 +40,7 @@ from qa.readers.answers import (
     citations_for,
 )
 from qa.readers.base import SharedReaderConfig
-from qa.readers.neural.edges import EdgeConfig, clause_bounds
+from qa.readers.neural.edges import TOKEN_EDGES, clause_bounds
 from qa.readers.neural.extract import SpanExtractor, SpanResult, WindowConfig
 from qa.readers.neural.pivot import pivot_question
 from qa.readers.neural.typed import answer_unit
@@ -345,7 +345,7 @@ class NeuralReader:
         if config.length_penalty is not None:
             self.window = replace(self.window, length_penalty=float(config.length_penalty))
         if not config.refine_edges:
-            self.window = replace(self.window, edges=EdgeConfig(False, False, False))
+            self.window = replace(self.window, edges=TOKEN_EDGES)
         self.config = replace(
             self.config,
             typed_span_margin=self.window.typed_span_margin,
