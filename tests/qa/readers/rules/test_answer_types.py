@@ -62,6 +62,8 @@ TYPE_TABLE = [
     ("锣鼓经常用的节奏型称为什么？", "term"),
     ("李思摩被册封为什么官职？", "term"),
     ("专精特新企业也被称为中国工厂里的什么？", "term"),
+    ("津蓟铁路沿线设置了哪几个站点？", "term"),  # "which ones", not "how many"
+    ("该系列产品有哪几种口味？", "term"),
     ("银河航天的卫星采用了哪种太阳翼？", "term"),
     ("浙江众成的前身叫什么名字？", "term"),
     ("What is the palm vein recognition technology used for?", "term"),
