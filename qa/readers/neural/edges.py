@@ -184,6 +184,8 @@ def _inner_typed(text: str, start: int, end: int, qtype: QuestionType) -> tuple[
         s -= 1
         while s > start and text[s - 1] in _NUMERALS + "年月日":
             s -= 1
+    elif (s > start and text[s - 1] in _NUMERALS + "几数") or text[s] in "万亿千百":
+        return start, end  # the finder cut a vague number ("几万一台", "数十万家"): not one expression
     if qtype.answer_type == "date" and e < end and text[e] in _DATE_SUFFIX:
         e += 1
     return s, e
