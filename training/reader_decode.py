@@ -32,6 +32,9 @@ EDGE_VARIANTS: dict[str, EdgeConfig] = {
     "strip+whole": edge_rules("strip_function_words", "whole_expressions"),
     "strip+whole+bare": edge_rules("strip_function_words", "whole_expressions", "bare_typed"),
     "strip+whole+inner": edge_rules("strip_function_words", "whole_expressions", "inner_typed"),
+    "strip+whole+inner+names": edge_rules(
+        "strip_function_words", "whole_expressions", "inner_typed", "whole_names"
+    ),
     "all": edge_rules("snap_words", "strip_function_words", "whole_expressions"),
 }
 

@@ -57,10 +57,18 @@ class EdgeConfig:
     # ("2020年7月，埃夫特在上交所挂牌上市" -> "2020年7月", "从来没有低于5%" -> "5%"); on since it raised
     # the short-answer held-out sets' EM + F1 (runs/r5/decoding-inner.json, docs/training.md)
     inner_typed: bool = True
+    # for person questions: a person's name the span cuts is taken whole ("付" of "厂长付重先介绍" ->
+    # "付重先"): titled names, transliterated names and jieba's person names in the span's clause
+    whole_names: bool = False
 
 
 TOKEN_EDGES = EdgeConfig(
-    snap_words=False, strip_function_words=False, whole_expressions=False, bare_typed=False, inner_typed=False
+    snap_words=False,
+    strip_function_words=False,
+    whole_expressions=False,
+    bare_typed=False,
+    inner_typed=False,
+    whole_names=False,
 )  # every rule off: the span model's token edges
 
 
@@ -87,6 +95,8 @@ def refine_edges(
         s, e = _bare_typed(text, s, e, qtype)
     if config.inner_typed and qtype is not None and qtype.answer_type in ("date", "quantity"):
         s, e = _inner_typed(text, s, e, qtype)
+    if config.whole_names and qtype is not None and qtype.answer_type == "person":
+        s, e = _whole_names(text, s, e)
     return (s, e) if e > s else (start, end)
 
 
@@ -188,6 +198,22 @@ def _inner_typed(text: str, start: int, end: int, qtype: QuestionType) -> tuple[
         return start, end  # the finder cut a vague number ("几万一台", "数十万家"): not one expression
     if qtype.answer_type == "date" and e < end and text[e] in _DATE_SUFFIX:
         e += 1
+    return s, e
+
+
+def _whole_names(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span grown over every person's name in its clause whose edge it cuts."""
+    from qa.readers.rules.entities import find_entities, find_titled_names, find_transliterated_names
+
+    a, b = clause_bounds(text, start, end)
+    clause = text[a:b]
+    names = [*find_titled_names(clause), *find_transliterated_names(clause)]
+    names += [x for x in find_entities(clause) if x.kind == "person"]
+    s, e = start, end
+    for name in names:
+        xs, xe = a + name.start, a + name.end
+        if (xs < start < xe) or (xs < end < xe):
+            s, e = min(s, xs), max(e, xe)
     return s, e
 
 
