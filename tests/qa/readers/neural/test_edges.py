@@ -107,6 +107,14 @@ def test_a_span_holding_one_date_or_quantity_is_cut_to_it(
     assert _refine(text, span, "这是什么？") == span  # not a date or quantity question
 
 
+def test_a_cut_name_is_taken_whole_for_a_person_question_when_asked() -> None:
+    text = "景丰科技厂长付重先介绍，公司很好。"
+    names = EdgeConfig(whole_names=True)
+    assert _refine(text, "付", "景丰科技的厂长是谁？", names) == "付重先"
+    assert _refine(text, "付", "景丰科技的厂长是谁？") == "付"  # off by default (docs/training.md)
+    assert _refine(text, "付", "景丰科技在哪里？", names) == "付"  # not a person question
+
+
 def test_an_edge_inside_a_word_moves_to_the_word_edge() -> None:
     text = "他们研制了液氧甲烷发动机。"
     assert _refine(text, "氧甲烷", "用的是什么燃料？", edge_rules("snap_words")) == "液氧甲烷"
