@@ -59,12 +59,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--length-penalties", default="0,0.05,0.1,0.2,0.3")
     p.add_argument(
-        "--typed-context-weights",
-        default="0",
-        help="weights of the typed context choice tried with each variant (extract.WindowConfig."
-        "typed_context_weight; 0: off)",
-    )
-    p.add_argument(
         "--edges", default=",".join(EDGE_VARIANTS), help=f"edge variants: {', '.join(EDGE_VARIANTS)}"
     )
     p.add_argument(
@@ -89,21 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown edge variants {unknown}; choose from {sorted(EDGE_VARIANTS)}")
     types = tuple(x for x in args.length_penalty_types.split(",") if x)
-    contexts = [float(x) for x in args.typed_context_weights.split(",") if x]
-    for (name, lp, edges), ctx in ((v, c) for v in variants(penalties, names) for c in contexts):
-        name = name if ctx == 0 else f"{name}+context{ctx:g}"
+    for name, lp, edges in variants(penalties, names):
         reader = NeuralReader(
             NeuralReaderConfig(abstain_threshold=0.0, weights_dir=str(args.weights), length_penalty=lp)
         )
-        window = replace(reader.window, edges=edges, length_penalty_types=types, typed_context_weight=ctx)
+        window = replace(reader.window, edges=edges, length_penalty_types=types)
         reader.use_extractor(SpanExtractor(scorer, tokenizer, window))
-        row = {
-            "variant": name,
-            "length_penalty": lp,
-            "length_penalty_types": types,
-            "edges": edges.__dict__,
-            "typed_context_weight": ctx,
-        }
+        row = {"variant": name, "length_penalty": lp, "length_penalty_types": types, "edges": edges.__dict__}
         for path, data in rows.items():
             res = evaluate_reader(reader, data)
             row[Path(path).stem] = {"em": res["em"], "f1": res["f1"], "questions": res["questions"]}

@@ -11,7 +11,7 @@ import numpy as np
 
 from qa.readers.neural.edges import EdgeConfig, refine_edges
 from qa.readers.neural.runtime import SpanScorer
-from qa.readers.neural.typed import TYPED_ANSWERS, context_share, is_typed_span, question_bigrams
+from qa.readers.neural.typed import TYPED_ANSWERS, is_typed_span
 from qa.readers.neural.windows import SpanTokenizer, Window, best_spans, make_windows, pad_batch
 from qa.readers.rules.answer_types import QuestionType, classify_question
 from qa.readers.rules.text import PUNCT_TRIM, trim
@@ -34,10 +34,6 @@ class WindowConfig:
     # quantity replaces its best span when it scores at most this many points below it (0: off)
     typed_span_margin: float = 0.0
     n_best: int = 20  # spans per window considered for that choice
-    # for date and quantity questions whose chosen span is a date or quantity: another such span of the
-    # passage may replace it when its score plus this weight times the share of the question's bigrams in
-    # its clause is higher (0: off), so the figure stated beside what the question says is preferred
-    typed_context_weight: float = 0.0
     # character-level answer edges chosen inside and around the model's first and last token
     # (qa.readers.neural.edges); TOKEN_EDGES keeps the token edges
     edges: EdgeConfig = EdgeConfig()
@@ -57,7 +53,6 @@ class WindowConfig:
             length_penalty=float((manifest.get("calibration") or {}).get("length_penalty", 0.0)),
             length_penalty_types=tuple((manifest.get("calibration") or {}).get("length_penalty_types", ())),
             typed_span_margin=float((manifest.get("calibration") or {}).get("typed_span_margin", 0.0)),
-            typed_context_weight=float((manifest.get("calibration") or {}).get("typed_context_weight", 0.0)),
             han_chars=bool(w.get("han_chars", False)),
         )
 
@@ -164,43 +159,10 @@ class SpanExtractor:
                     score, start, end = _best_typed(
                         ps[pi], enc.offsets, found, qtype, self.config.typed_span_margin
                     ) or (score, start, end)
-                if qtype and cfg.typed_context_weight > 0 and is_typed_span(ps[pi][start:end], qtype):
-                    score, start, end = _context_typed(
-                        ps[pi], enc.offsets, found, qtype, questions[qi], (score, start, end),
-                        cfg.typed_context_weight,
-                    )
                 start, end = refine_edges(ps[pi], start, end, asked[qi], cfg.edges)
                 row.append(SpanResult(pi, start, end, score, nulls[(qi, pi)]))
             out.append(row)
         return out
-
-
-def _context_typed(
-    text: str,
-    offsets: Sequence[tuple[int, int]],
-    found: Sequence[tuple[float, int, int]],
-    qtype: QuestionType,
-    question: str,
-    chosen: tuple[float, int, int],
-    weight: float,
-) -> tuple[float, int, int]:
-    """Among the chosen span and the candidates (``found``: best first) wholly of the type asked for, the
-    one with the highest score + ``weight`` x its clause's share of the question's bigrams, as (score,
-    start, end) in characters; only candidates within ``weight`` of the chosen span's score can win."""
-    grams = question_bigrams(question)
-    if not grams:
-        return chosen
-    best, value = chosen, chosen[0] + weight * context_share(text, chosen[1], chosen[2], grams)
-    for score, ts, te in found:
-        if score < chosen[0] - weight:
-            break
-        start, end = trim_span(text, offsets[ts][0], offsets[te][1])
-        if (start, end) == chosen[1:] or not is_typed_span(text[start:end], qtype):
-            continue
-        v = score + weight * context_share(text, start, end, grams)
-        if v > value:
-            best, value = (score, start, end), v
-    return best
 
 
 def _best_typed(

@@ -46,32 +46,3 @@ def find_typed(text: str, answer_type: str) -> list[Span]:
 def _whole(text: str, answer_type: str) -> list[Span]:
     """The expressions of ``answer_type`` that cover all of ``text``."""
     return [s for s in find_typed(text, answer_type) if s.start == 0 and s.end == len(text)] if text else []
-
-
-# what closes the clause a candidate's context is read from (not 、 or quotes: "专精特新“小巨人”企业" is one)
-_CONTEXT_STOPS = "，,。；;！!？?\n：:"
-# characters of a question's interrogative and frame, whose bigrams say nothing of the fact asked for
-_ASKING = frozenset("多少几什么哪谁何时候呢吗么是的了有？?，,。“”\"")
-
-
-def question_bigrams(question: str) -> frozenset[str]:
-    """The character bigrams of a question's content ("截至2022年9月，全国认定的省级…多少家？" -> 全国, 认定,
-    省级, …), normalized; none of them holds a character of its interrogative or frame."""
-    q = normalize_same_length(question)
-    return frozenset(q[i : i + 2] for i in range(len(q) - 1) if not (set(q[i : i + 2]) & _ASKING))
-
-
-def context_share(text: str, start: int, end: int, grams: frozenset[str]) -> float:
-    """The share of ``grams`` (a question's bigrams) found in the clause around [start, end) of ``text``,
-    the span itself left out: how much of what the question says stands next to this candidate."""
-    if not grams:
-        return 0.0
-    a = start
-    while a > 0 and text[a - 1] not in _CONTEXT_STOPS:
-        a -= 1
-    b = end
-    while b < len(text) and text[b] not in _CONTEXT_STOPS:
-        b += 1
-    around = normalize_same_length(text[a:start]) + "\x00" + normalize_same_length(text[end:b])
-    found = {around[i : i + 2] for i in range(len(around) - 1)}
-    return len(grams & found) / len(grams)
