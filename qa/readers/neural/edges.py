@@ -12,7 +12,14 @@ and last *character* inside and around them, by rules a reader of Chinese applie
    is the answer;
 3. ``whole_expressions``: for date and quantity questions, a date or quantity the span cuts through is taken
    whole, with its ordinal, unit and bound ("三批" -> "第三批", "百分点" -> "2.4个百分点",
-   "5天" -> "5天以内").
+   "5天" -> "5天以内");
+4. ``bare_typed`` (off): a verb or adverb before the date or quantity a span ends with is dropped;
+5. ``inner_typed``: for date and quantity questions, a span holding exactly one date or quantity and more
+   besides is cut to it, a range's first half and a date's modifier kept ("2020年7月，埃夫特在上交所挂牌上市"
+   -> "2020年7月", "完成于1970-1975年" -> "1970-1975年");
+6. ``whole_names`` (off): for person questions, a person's name the span cuts is taken whole.
+
+Which rules are on was decided on held-out training data (docs/training.md).
 
 Every character boundary of the passage can thus be an answer edge, whatever the tokenizer's pieces.
 """
