@@ -126,8 +126,11 @@ def test_dates_that_are_whole_are_not_grown() -> None:
 
 def test_rules_off_keep_the_token_edges() -> None:
     off = TOKEN_EDGES
+    assert not any(vars(off).values())  # a rule added later is off here too
     assert _refine("该公司总部设在北京。", "在北京", "总部设在哪里？", off) == "在北京"
     assert _refine("工信部公布了第三批名单。", "三批", "第几批？", off) == "三批"
+    assert _refine("2020年7月，埃夫特上市。", "2020年7月，埃夫特上市", "什么时候上市？", off) == "2020年7月，埃夫特上市"
+    assert edge_rules("inner_typed") == EdgeConfig(**{**vars(off), "inner_typed": True})
 
 
 def test_a_span_that_is_only_a_function_word_is_kept() -> None:

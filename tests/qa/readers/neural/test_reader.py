@@ -14,6 +14,7 @@ import pytest
 from embeddings.encoder import FakeEncoder
 from qa.errors import InputError
 from qa.readers.factory import make_reader
+from qa.readers.neural.edges import TOKEN_EDGES
 from qa.readers.neural.extract import SpanResult
 from qa.readers.neural.reader import NeuralReader, NeuralReaderConfig, quantity_span
 from qa.readers.neural.weights import WEIGHTS_DIR, read_manifest
@@ -296,7 +297,7 @@ def test_the_length_prior_comes_from_the_calibration_unless_given() -> None:
     assert NeuralReader().window.length_penalty == calibrated
     given = make_reader("neural", length_penalty=0.3)
     assert given.window.length_penalty == given.config.length_penalty == 0.3
-    assert make_reader("neural", refine_edges=False).window.edges.strip_function_words is False
+    assert make_reader("neural", refine_edges=False).window.edges == TOKEN_EDGES  # every edge rule off
     with pytest.raises(InputError, match="length_penalty must be a number >= 0"):
         NeuralReaderConfig(length_penalty=-1)
 
