@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from qa.readers.rules.answer_types import QuestionType
+from qa.readers.rules.span import Span
 
 # jieba tags of words that do not open an answer: prepositions, conjunctions, particles
 _LEAD_TAGS = ("p", "c", "u")
@@ -216,12 +217,7 @@ def _whole_names(text: str, start: int, end: int) -> tuple[int, int]:
     clause = text[a:b]
     names = [*find_titled_names(clause), *find_transliterated_names(clause)]
     names += [x for x in find_entities(clause) if x.kind == "person"]
-    s, e = start, end
-    for name in names:
-        xs, xe = a + name.start, a + name.end
-        if (xs < start < xe) or (xs < end < xe):
-            s, e = min(s, xs), max(e, xe)
-    return s, e
+    return _grow_over(start, end, a, names)
 
 
 def _whole_expressions(text: str, start: int, end: int, qtype: QuestionType) -> tuple[int, int]:
@@ -232,9 +228,14 @@ def _whole_expressions(text: str, start: int, end: int, qtype: QuestionType) -> 
     if qtype.answer_type == "date" and is_typed_span(text[start:end], qtype):
         return start, end  # a whole date already ("1941年" of "1941年12月" answers 何年)
     a, b = clause_bounds(text, start, end)
+    return _grow_over(start, end, a, find_typed(text[a:b], qtype.answer_type))
+
+
+def _grow_over(start: int, end: int, offset: int, found: list[Span]) -> tuple[int, int]:
+    """[start, end) grown over each of ``found`` (spans of the text from ``offset`` on) whose edge it cuts."""
     s, e = start, end
-    for span in find_typed(text[a:b], qtype.answer_type):
-        xs, xe = a + span.start, a + span.end
+    for span in found:
+        xs, xe = offset + span.start, offset + span.end
         if (xs < start < xe) or (xs < end < xe):  # the span cuts it
             s, e = min(s, xs), max(e, xe)
     return s, e
