@@ -40,6 +40,7 @@ from qa.readers.answers import (
     citations_for,
 )
 from qa.readers.base import SharedReaderConfig
+from qa.readers.comparison import Comparison, compare
 from qa.readers.neural.edges import TOKEN_EDGES, clause_bounds
 from qa.readers.neural.extract import SpanExtractor, SpanResult, WindowConfig
 from qa.readers.neural.pivot import pivot_question
@@ -255,9 +256,21 @@ class NeuralReaderConfig(SharedReaderConfig):
     # character-level answer edges (qa.readers.neural.edges): word snapping, function words off the edges,
     # dates and quantities whole; False keeps the span model's token edges
     refine_edges: bool = True
+    # comparison questions ("A和B，哪个更多？"): the options' figures are read from the passages and compared
+    # (qa.readers.comparison) in the first compare_passages hits; an option counts as found in a clause that
+    # holds at least compare_min_match of its own character pairs (chosen on eval/gold/tune-corpus.jsonl)
+    compare: bool = True
+    compare_passages: int = 5
+    compare_min_match: float = 0.3
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not isinstance(self.compare, bool):
+            raise InputError(f"NeuralReaderConfig: compare must be true or false, got {self.compare!r}")
+        if not 0.0 < self.compare_min_match <= 1.0:
+            raise InputError(
+                f"NeuralReaderConfig: compare_min_match must be in (0, 1], got {self.compare_min_match!r}"
+            )
         for name, top in (("typed_span_margin", math.inf), ("length_penalty", math.inf)):
             _check_number(name, getattr(self, name), top)
         _check_number("abstain_threshold_en", self.abstain_threshold_en, 1.0, closed=True)
@@ -265,7 +278,7 @@ class NeuralReaderConfig(SharedReaderConfig):
             raise InputError(
                 f"NeuralReaderConfig: refine_edges must be true or false, got {self.refine_edges!r}"
             )
-        for name in ("answer_passages", "answer_passages_en", "threads"):
+        for name in ("answer_passages", "answer_passages_en", "threads", "compare_passages"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise InputError(f"NeuralReaderConfig: {name} must be an int >= 1 or None, got {value!r}")
@@ -646,6 +659,10 @@ class NeuralReader:
         c = self.config
         qtype = classify_question(question)
         atype = qtype.answer_type
+        if c.compare and qtype.lang == "zh":
+            judged = compare(question, hits, c.compare_passages, c.compare_min_match)
+            if judged is not None and judged.confidence >= self._threshold(qtype.lang):
+                return self._compared(question, hits, judged, atype)
         best, alternatives, picks = self._choose(question, hits, spans, unit, pivot)
         if best is None:
             return abstention(question, hits, atype)
@@ -669,6 +686,28 @@ class NeuralReader:
             self._sentence(best),
             citations,
             alts,
+            answer_type=atype,
+            hits=hits,
+        )
+
+    def _compared(self, question: str, hits: tuple[Hit, ...], judged: Comparison, atype: str) -> Answer:
+        """The answer to a comparison question: the winning option (or its figure), cited where it stands,
+        with the sentences of every option's figure as its evidence."""
+        won = judged.figures[judged.winner]
+        hit = hits[won.hit]
+        pick = _Pick(won.hit, hit, judged.start, judged.end, 0.0, judged.confidence)
+        sentences = [self._sentence(pick)]
+        for f in judged.figures:
+            other = self._sentence(_Pick(f.hit, hits[f.hit], f.start, f.end, 0.0, 0.0))
+            if other not in sentences:
+                sentences.append(other)
+        citation = citations_for(pick.text, [(hit.passage, pick.start, pick.end)], self.config.max_citations)
+        return Answer(
+            question,
+            pick.text,
+            round(judged.confidence, 6),
+            " … ".join(sentences),
+            citation,
             answer_type=atype,
             hits=hits,
         )

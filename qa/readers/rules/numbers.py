@@ -210,3 +210,68 @@ def find_quantities(text: str) -> list[Span]:
         out.append(Span(m.start(), m.end(), m.group(), "ordinal", None))
     return out
 
+
+_CN_VALUES = dict(zip("〇一二三四五六七八九", range(10), strict=True))
+_CN_VALUES |= {"零": 0, "两": 2} | dict(zip("壹贰叁肆伍陆柒捌玖", range(1, 10), strict=True))
+_SMALL_MAGNITUDES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_BIG_MAGNITUDES = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+# a measure word that scales its number into another's: "九成" is 90%, "1.6亿元" is 1.6e8 元
+_UNIT_SCALES: dict[str, tuple[str, float]] = {
+    "成": ("%", 10.0),
+    "％": ("%", 1.0),
+    "百分点": ("个百分点", 1.0),
+    "亿元": ("元", 1e8),
+    "万元": ("元", 1e4),
+    "千元": ("元", 1e3),
+    "美金": ("美元", 1.0),
+    "千米": ("公里", 1.0),
+    "千克": ("公斤", 1.0),
+    "星期": ("周", 1.0),
+}
+_VALUE = re.compile(rf"^(?:{_PREFIX_RE})?(?P<num>{_NUM})(?:多|余)?(?P<unit>{_UNIT_RE})?(?:{_SUFFIX_RE})?$")
+
+
+def _cn_number(text: str) -> float | None:
+    """The value of a Chinese numeral ("一千二百", "两万", "十五"); None when it is not one."""
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_VALUES:
+            if digit is not None:
+                return None  # "一二" is not a number
+            digit = _CN_VALUES[ch]
+        elif ch in _SMALL_MAGNITUDES:
+            section += (1 if digit is None else digit) * _SMALL_MAGNITUDES[ch]
+            digit = None
+        elif ch in _BIG_MAGNITUDES:
+            section += digit or 0
+            total = (total + section) * _BIG_MAGNITUDES[ch]
+            section, digit = 0, None
+        else:
+            return None
+    return float(total + section + (digit or 0))
+
+
+def _number(text: str) -> float | None:
+    """The value of a numeral with Arabic digits and magnitudes ("1.2万", "2.87万亿", "1,600") or in
+    Chinese ("九", "一千二百"); None when it is not one."""
+    m = re.fullmatch(rf"(?P<digits>{_ARABIC_NUM})(?P<mags>[{CN_MAGNITUDES}]*)", text)
+    if not m:
+        return _cn_number(text)
+    value = float(m.group("digits").replace(",", ""))
+    for ch in m.group("mags"):
+        value *= _SMALL_MAGNITUDES.get(ch) or _BIG_MAGNITUDES[ch]
+    return value
+
+
+def quantity_value(text: str) -> tuple[float, str] | None:
+    """The value of one stated quantity and its measure word, scaled into a common one ("超九成" → (90.0,
+    "%"), "1.6亿元" → (1.6e8, "元"), "近2000家" → (2000.0, "家")); None for a range, an ordinal, a number
+    without a measure word or anything else, so that only figures that can be compared are."""
+    m = _VALUE.match(text.strip())
+    if not m or not m.group("unit"):
+        return None
+    value = _number(m.group("num"))
+    if value is None:
+        return None
+    unit, scale = _UNIT_SCALES.get(m.group("unit"), (m.group("unit"), 1.0))
+    return value * scale, unit

@@ -551,6 +551,47 @@ def test_the_chairman_question(bundled_qa) -> None:  # noqa: ANN001
     assert bundled_qa.ask("埃夫特的董事长是谁？").text == "游玮"
 
 
+FACTORY = "这套生产流程，让产品良率提升至99%，生产效率提升45%，产品研制周期缩短48%。"
+CHEAPER = "民用甲烷价格有明显的成本优势。"
+COMPARED = "生产效率的提升幅度和产品研制周期的缩短幅度，哪个更大？"
+
+
+def test_a_comparison_is_judged_from_the_figures_not_taken_from_the_span_model() -> None:
+    reader = _reader({FACTORY: ("45%", 8.0, 0.0)}, abstain_threshold=0.3)
+    ans = reader.read(COMPARED, _hits([(FACTORY, None)]))
+    assert ans.text == "产品研制周期" and ans.supporting_sentence == FACTORY
+    (c,) = ans.citations
+    assert c.text[c.start : c.end] == "产品研制周期" and c.passage_id == "d0#0"
+    assert 0.3 <= ans.confidence <= 1.0
+    # off, or unsure of its options under the reader's threshold: the span model answers
+    off = _reader({FACTORY: ("45%", 8.0, 0.0)}, compare=False)
+    assert off.read(COMPARED, _hits([(FACTORY, None)])).text == "45%"
+    strict = _reader({FACTORY: ("45%", 8.0, 0.0)}, abstain_threshold=0.99)
+    assert strict.read(COMPARED, _hits([(FACTORY, None)])).text == "45%"
+    # figures that cannot be compared leave the question to the span model
+    cheap = _reader({CHEAPER: ("民用甲烷", 8.0, 0.0)})
+    assert cheap.read("民用甲烷和航天煤油相比哪个更便宜？", _hits([(CHEAPER, None)])).text == "民用甲烷"
+
+
+def test_comparison_options_are_checked() -> None:
+    bad_options = (
+        {"compare": "yes"},
+        {"compare_min_match": 0.0},
+        {"compare_min_match": 1.5},
+        {"compare_passages": 0},
+    )
+    for bad in bad_options:
+        with pytest.raises(InputError, match="compare"):
+            NeuralReaderConfig(**bad)
+
+
+@pytest.mark.slow
+def test_a_comparison_over_the_bundled_corpus(bundled_qa) -> None:  # noqa: ANN001
+    ans = bundled_qa.ask("老板电器的未来工厂里，生产效率的提升幅度和产品研制周期的缩短幅度，哪个更大？")
+    assert ans.text == "产品研制周期", ans
+    assert "48%" in (ans.supporting_sentence or "") and "45%" in (ans.supporting_sentence or "")
+
+
 def test_warm_up_loads_the_model_once_in_the_background(monkeypatch: pytest.MonkeyPatch) -> None:
 
     loads: list[str] = []

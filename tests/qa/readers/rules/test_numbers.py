@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from qa.readers.rules.numbers import find_quantities
+import pytest
+
+from qa.readers.rules.numbers import find_quantities, quantity_value
 
 
 def test_quantity_units_and_non_numbers() -> None:
@@ -12,3 +14,30 @@ def test_quantity_units_and_non_numbers() -> None:
     assert [s.text for s in find_quantities("1996年，公司引进生产线")] == []  # a year is a date
     assert [s.text for s in find_quantities("排名第一")] == ["第一"]
     assert find_quantities("排名第一")[0].kind == "ordinal"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("超九成", (90.0, "%")),
+        ("超80%", (80.0, "%")),
+        ("1.6亿元", (1.6e8, "元")),
+        ("约3060亿元", (3.06e11, "元")),
+        ("近2000家", (2000.0, "家")),
+        ("1.2万家", (12000.0, "家")),
+        ("2.87万亿元", (2.87e12, "元")),
+        ("一千二百人", (1200.0, "人")),
+        ("两万家", (20000.0, "家")),
+        ("十五天", (15.0, "天")),
+        ("10天以下", (10.0, "天")),
+        ("2.4个百分点", (2.4, "个百分点")),
+        ("1,600台", (1600.0, "台")),
+        ("3-5块钱", None),  # a range
+        ("第三批", None),  # an ordinal
+        ("1688", None),  # no measure word
+        ("一二家", None),  # not a numeral
+    ],
+)
+def test_quantity_values_are_scaled_into_a_common_measure(text: str, value: tuple[float, str] | None) -> None:
+    got = quantity_value(text)
+    assert got == (pytest.approx(value[0]), value[1]) if value else got is None
