@@ -49,7 +49,7 @@ from qa.readers.neural.weights import WEIGHTS_DIR, read_manifest
 from qa.readers.rules.answer_types import QuestionType, classify_question
 from qa.readers.rules.candidates import unit_matches
 from qa.readers.rules.dates import as_of_date, mentioned_dates, question_time
-from qa.readers.rules.numbers import QUANTITY_PREFIXES, RANGE_SEP, UNITS
+from qa.readers.rules.numbers import QUANTITY_PREFIXES, RANGE_SEP, UNITS, ordinal_conflict, ordinals
 from qa.sentences import split_sentences
 from qa.tokenize import normalize_same_length
 from qa.types import Answer, Hit
@@ -262,11 +262,19 @@ class NeuralReaderConfig(SharedReaderConfig):
     compare: bool = True
     compare_passages: int = 5
     compare_min_match: float = 0.3
+    # a span whose sentence names other ordinals of the measure word the question's ordinal has, and not
+    # it ("第一批" for a question on "第三批"), is not taken: its sentence is about another one
+    # (qa.readers.rules.numbers.ordinal_conflict; on answerable training questions it fires on 2 of 352
+    # gold sentences, docs/evaluation.md)
+    ordinal_check: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not isinstance(self.compare, bool):
-            raise InputError(f"NeuralReaderConfig: compare must be true or false, got {self.compare!r}")
+        for name in ("compare", "ordinal_check"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(
+                    f"NeuralReaderConfig: {name} must be true or false, got {getattr(self, name)!r}"
+                )
         if not 0.0 < self.compare_min_match <= 1.0:
             raise InputError(
                 f"NeuralReaderConfig: compare_min_match must be in (0, 1], got {self.compare_min_match!r}"
@@ -602,6 +610,8 @@ class NeuralReader:
             for i, r in spans
             if r.end > r.start
         ]
+        if c.ordinal_check and ordinals(question):
+            picks = [p for p in picks if not ordinal_conflict(question, self._sentence(p))]
         picks.sort(key=lambda p: (-p.score, p.hit_index))
         return picks
 

@@ -275,3 +275,41 @@ def quantity_value(text: str) -> tuple[float, str] | None:
         return None
     unit, scale = _UNIT_SCALES.get(m.group("unit"), (m.group("unit"), 1.0))
     return value * scale, unit
+
+
+_ORDINAL_PARTS = re.compile(rf"第(?P<num>[\d.{CN_DIGITS}{CN_MAGNITUDES}]+)(?P<unit>{_UNIT_RE})")
+_ORDINAL_RANGE = re.compile(
+    rf"第(?P<a>[\d.{CN_DIGITS}{CN_MAGNITUDES}]+)(?P<unit>{_UNIT_RE})?{RANGE_SEP}第?(?P<b>[\d.{CN_DIGITS}{CN_MAGNITUDES}]+)"
+    rf"(?P<unit2>{_UNIT_RE})"
+)
+
+
+def ordinals(text: str) -> list[tuple[float, str]]:
+    """The ordinals of a text as (value, measure word): "第三批" and "第3批" are both (3.0, "批")."""
+    out = []
+    for m in _ORDINAL_PARTS.finditer(text):
+        value = _number(m.group("num"))
+        if value is not None:
+            out.append((value, m.group("unit")))
+    return out
+
+
+def ordinal_conflict(question: str, sentence: str) -> bool:
+    """True when the question names an ordinal ("第三批") and the sentence names others of the same measure
+    word ("第一批") but none the question names, nor a range holding one ("第一至第四届"): the sentence is
+    about another one."""
+    ranges = []
+    for m in _ORDINAL_RANGE.finditer(sentence):
+        a, b = _number(m.group("a")), _number(m.group("b"))
+        if a is not None and b is not None:
+            ranges.append((a, b, m.group("unit2")))
+    stated = ordinals(sentence)
+    asked: dict[str, set[float]] = {}
+    for value, unit in ordinals(question):
+        asked.setdefault(unit, set()).add(value)
+    for unit, values in asked.items():
+        same = {v for v, u in stated if u == unit}
+        held = any(a <= v <= b for a, b, u in ranges if u == unit for v in values)
+        if same and not (values & same) and not held:
+            return True
+    return False

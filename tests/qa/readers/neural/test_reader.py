@@ -579,10 +579,22 @@ def test_comparison_options_are_checked() -> None:
         {"compare_min_match": 0.0},
         {"compare_min_match": 1.5},
         {"compare_passages": 0},
+        {"ordinal_check": 1},
     )
     for bad in bad_options:
-        with pytest.raises(InputError, match="compare"):
+        with pytest.raises(InputError, match="compare|ordinal_check"):
             NeuralReaderConfig(**bad)
+
+
+def test_a_span_from_a_sentence_about_another_ordinal_is_not_taken() -> None:
+    first = "2019年6月18日，工信部公布第一批专精特新“小巨人”企业名单。"
+    third = "2021年7月，工信部公布第三批专精特新“小巨人”企业名单。"
+    table = {first: ("2019年6月18日", 9.0, 0.0), third: ("2021年7月", 6.0, 0.0)}
+    question = "工信部第三批“小巨人”企业名单是什么时候公布的？"
+    assert _reader(table).read(question, _hits([(first, None), (third, None)])).text == "2021年7月"
+    assert _reader(table).read(question, _hits([(first, None)])).text is None  # no other span: abstains
+    unchecked = _reader(table, ordinal_check=False)
+    assert unchecked.read(question, _hits([(first, None)])).text == "2019年6月18日"
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.readers.rules.numbers import find_quantities, quantity_value
+from qa.readers.rules.numbers import find_quantities, ordinal_conflict, ordinals, quantity_value
 
 
 def test_quantity_units_and_non_numbers() -> None:
@@ -41,3 +41,24 @@ def test_quantity_units_and_non_numbers() -> None:
 def test_quantity_values_are_scaled_into_a_common_measure(text: str, value: tuple[float, str] | None) -> None:
     got = quantity_value(text)
     assert got == (pytest.approx(value[0]), value[1]) if value else got is None
+
+
+def test_ordinals_read_chinese_and_arabic_numerals_alike() -> None:
+    assert ordinals("第三批和第4批，第十二届") == [(3.0, "批"), (4.0, "批"), (12.0, "届")]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        ("第三批名单是什么时候公布的？", "2019年6月18日，工信部公布第一批名单。", True),
+        ("第三批名单是什么时候公布的？", "工信部公布第3批名单。", False),  # the same ordinal in digits
+        ("第三批名单是什么时候公布的？", "工信部公布了名单。", False),  # no ordinal stated
+        ("第三批名单是什么时候公布的？", "第一届大会上公布了名单。", False),  # another measure word
+        ("第二届在哪里举行？", "从第一届至第三届都在北京举行。", False),  # a range holds it
+        ("从第一届到第四届有何变化？", "从第一届至第三届只有一题。", False),  # one of the two stated
+    ],
+)
+def test_an_ordinal_conflict_is_another_ordinal_of_the_same_measure(
+    question: str, sentence: str, conflict: bool
+) -> None:
+    assert ordinal_conflict(question, sentence) is conflict
