@@ -123,3 +123,34 @@ def test_loader_never_raises_on_arbitrary_file_bytes(data: bytes, suffix: str) -
             assert doc.text and doc.doc_id == f"doc{suffix}"
             for p in split_document(doc, ChunkConfig()):
                 assert doc.text[p.start:p.end] == p.text
+
+
+OPTION = st.one_of(st.text(alphabet=CJK, min_size=2, max_size=6), st.text(alphabet=CJK + "0123456789“”", max_size=8))
+FIGURE = st.tuples(st.sampled_from(["", "超", "近", "约"]), st.integers(0, 99999),
+                   st.sampled_from(["家", "%", "成", "天", "亿元", "万元", "个", ""]))
+
+
+@SETTINGS
+@given(options=st.lists(OPTION, min_size=2, max_size=4, unique=True), figures=st.lists(FIGURE, min_size=1, max_size=6),
+       template=st.sampled_from(["{a}和{b}，哪个更多？", "{a}的多，还是{b}的多？", "（{a}、{b}），哪一项最低？",
+                                 "{a}还是{b}更便宜？"]),
+       noise=st.lists(pieces, max_size=4))
+def test_comparisons_never_raise_and_cite_a_slice_of_their_passage(
+    options: list[str], figures: list[tuple[str, int, str]], template: str, noise: list[str]
+) -> None:
+    from qa.readers.comparison import compare
+    from qa.types import Hit, Passage
+
+    stated = [f"{o}{p}{n}{u}" for o, (p, n, u) in zip(options * 2, figures, strict=False)]
+    texts = ["，".join(stated), *noise]
+    hits = [Hit(Passage(f"d{i}#0", f"d{i}", 0, 0, len(t), t), 1.0 / (i + 1), i + 1) for i, t in enumerate(texts)]
+    judged = compare(template.format(a=options[0], b=options[-1]), hits)
+    event("judged" if judged else "no judgement")
+    if judged is None:
+        return
+    won = judged.figures[judged.winner]
+    text = hits[won.hit].passage.text
+    assert 0 <= judged.start < judged.end <= len(text) and 0 <= won.start < won.end <= len(text)
+    assert 0.0 < judged.confidence <= 1.0 and len(judged.figures) >= 2
+    values = [f.value for f in judged.figures]
+    assert won.value in (max(values), min(values)) and values.count(won.value) == 1
