@@ -35,7 +35,9 @@ _EITHER = re.compile(
 # "A还是B更便宜？"
 _OR_THEN = re.compile(rf"^(?P<a>.+?)还是(?P<b>.+?)(?:更|比较)(?P<adj>{_ADJ})[吗呢呀？?。！!]*$")
 _CLAUSE_SEP = re.compile(r"[，,；;：:。？?！!\n]")
-_PAIR_SEP = re.compile(r"还是|以及|和|与|跟|同|及|或")
+# what joins two options, most telling first: a character that is also part of words (同比, 或者) is taken
+# only when no other joins them
+_PAIR_SEPS = ("还是", "以及", "和", "与", "及", "跟", "同", "或")
 _TRIM_END = re.compile(r"(?:两者|二者|这两者|两个|两项)?(?:相比较|相比|相较|比较|比)?(?:而言)?$")
 _TRIM_START = re.compile(r"^(?:是|在|把|将|对|从)")
 _CHANGE = re.compile(r"(?:缩短|减少|下降|降低|压缩|提升|提高|增加|增长|上升|节省|降)(?!值|速|率)")
@@ -84,14 +86,21 @@ class Comparison:
         return sum(f.match for f in self.figures) / len(self.figures)
 
 
+def _split_pair(text: str) -> list[str]:
+    """The text split at the first of the most telling word that joins two options; [text] when none."""
+    for sep in _PAIR_SEPS:
+        if sep in text:
+            return text.split(sep, 1)
+    return [text]
+
+
 def _split_options(region: str) -> tuple[str, ...]:
     """The options listed in a clause ("A、B和C", "A和B", "A还是B"); () when it lists none."""
     if "、" in region:
         parts = region.split("、")
-        last = _PAIR_SEP.split(parts[-1], maxsplit=1)
-        parts = parts[:-1] + last
+        parts = parts[:-1] + _split_pair(parts[-1])
     else:
-        parts = _PAIR_SEP.split(region, maxsplit=1)
+        parts = _split_pair(region)
     cleaned = []
     for part in parts:
         part = _TRIM_START.sub("", _TRIM_END.sub("", part.strip(" “”\"'（）()"))).strip()
@@ -102,13 +111,14 @@ def _split_options(region: str) -> tuple[str, ...]:
 
 
 def _options_before(text: str) -> tuple[str, ...]:
-    """The options listed before a comparison cue: in its own clause, a bracketed list, or the nearest
-    clause before it that lists some."""
+    """The options listed before a comparison cue: a bracketed list, else the cue's own clause or the one
+    before it, the first of them that lists some."""
     bracket = re.findall(r"[（(]([^（）()]*、[^（）()]*)[）)]", text)
     if bracket:
         return _split_options(bracket[-1])
-    for clause in reversed([c for c in _CLAUSE_SEP.split(text) if c.strip()]):
-        if _PAIR_SEP.search(clause) or "、" in clause:
+    clauses = _CLAUSE_SEP.split(text)
+    for clause in reversed(clauses[-2:]):
+        if len(_split_pair(clause)) == 2 or "、" in clause:
             return _split_options(clause)
     return ()
 

@@ -49,6 +49,11 @@ def hits(*texts: str) -> list[Hit]:
         ),
         ("民用甲烷还是航天煤油更便宜？", ("民用甲烷", "航天煤油"), False),
         ("民用甲烷和航天煤油相比哪个更便宜？", ("民用甲烷", "航天煤油"), False),
+        (
+            "民营工业的同比增速和全省工业的同比增速，哪个更快？",
+            ("民营工业的同比增速", "全省工业的同比增速"),
+            True,
+        ),
     ],
 )
 def test_the_options_and_direction_of_a_comparison(
@@ -65,6 +70,7 @@ def test_the_options_and_direction_of_a_comparison(
         "为什么AVI已经属于老旧的技术却还是使用广泛？",
         "西美鸥生活在北美洲还是南美洲？",  # a choice, but no figure to compare
         "埃夫特的董事长是谁？",
+        "在北京和上海的会议上，公司介绍了新产品，哪个更便宜？",  # the options are not listed near the cue
         "Which grew faster, private industry or all industry?",  # English options are not matched
     ],
 )
