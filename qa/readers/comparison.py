@@ -24,7 +24,7 @@ from qa.types import Hit
 _LARGER = ("多", "高", "大", "快", "长", "强", "重", "远", "久", "贵", "广", "深", "宽", "厚")
 _SMALLER = ("便宜", "少", "低", "小", "慢", "短", "弱", "轻", "近", "廉", "窄", "薄")
 _ADJ = "|".join(_SMALLER + _LARGER)
-_WHICH = r"(?:哪(?:一|两)?(?:个|类|项|种|样|方|边|家|位|座|者|些)?|谁)"
+_WHICH = r"(?:哪(?:一|两)?(?:个|类|项|种|样|方|边|家|位|座|者|些|儿|里)?|谁)"
 # "哪个更快", "哪一项占比最高", "哪个缩短的天数更多"
 _CUE = re.compile(rf"{_WHICH}[^，。？?！!；;]{{0,12}}?(?:更|最|较|比较)(?P<adj>{_ADJ})")
 # "X的多，还是Y的多", "X更便宜还是Y更便宜"
@@ -35,6 +35,11 @@ _EITHER = re.compile(
 # "A还是B更便宜？"
 _OR_THEN = re.compile(rf"^(?P<a>.+?)还是(?P<b>.+?)(?:更|比较)(?P<adj>{_ADJ})[吗呢呀？?。！!]*$")
 _CLAUSE_SEP = re.compile(r"[，,；;：:。？?！!\n]")
+_PASSAGE_SEP = re.compile(
+    r"[，,；;：:。？?！!\n.]"
+)  # "." too, unless between digits ("1688.这些" but "1.2万")
+_SENTENCE_END = "。？?！!\n."
+_JOINER = re.compile(r"^(?:还是|以及|和|与|跟|或者|或)")
 # what joins two options, most telling first: a character that is also part of words (同比, 或者) is taken
 # only when no other joins them
 _PAIR_SEPS = ("还是", "以及", "和", "与", "及", "跟", "同", "或")
@@ -117,10 +122,21 @@ def _options_before(text: str) -> tuple[str, ...]:
     if bracket:
         return _split_options(bracket[-1])
     clauses = _CLAUSE_SEP.split(text)
+    if len(clauses) >= 3 and _JOINER.match(clauses[-2]):  # "X，和Y，哪个…": one option a clause
+        return _split_options(f"{clauses[-3]}还是{_JOINER.sub('', clauses[-2])}")
     for clause in reversed(clauses[-2:]):
         if len(_split_pair(clause)) == 2 or "、" in clause:
             return _split_options(clause)
     return ()
+
+
+def _options_after(text: str) -> tuple[str, ...]:
+    """The options listed after a comparison cue ("哪儿的钱更多：A，还是B？")."""
+    rest = text.lstrip("：:，, ")
+    if "还是" not in rest:
+        return ()
+    a, b = rest.split("还是", 1)
+    return _split_options(f"{a.strip('，,；; ')}还是{b.rstrip('？?。！! ')}")
 
 
 def parse_comparison(question: str) -> ComparisonQuestion | None:
@@ -137,7 +153,7 @@ def parse_comparison(question: str) -> ComparisonQuestion | None:
     m = _CUE.search(q)
     if not m:
         return None
-    options = _options_before(q[: m.start()])
+    options = _options_before(q[: m.start()]) or _options_after(q[m.end() :])
     if not options:
         return None
     return ComparisonQuestion(options, m.group("adj") in _LARGER, change)
@@ -154,15 +170,27 @@ def _pairs(text: str) -> set[str]:
 def _clauses(text: str) -> list[tuple[int, int]]:
     """The clauses of a passage, as offsets (a comma between digits does not end one)."""
     out, start = [], 0
-    for m in _CLAUSE_SEP.finditer(text):
+    for m in _PASSAGE_SEP.finditer(text):
         i = m.start()
-        if text[i] == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+        if text[i] in ",." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
             continue
         if i > start:
             out.append((start, i))
         start = i + 1
     if start < len(text):
         out.append((start, len(text)))
+    return out
+
+
+def _places(text: str) -> list[tuple[int, int]]:
+    """Where an option and its figure may stand: each clause, and a clause that states no figure joined
+    with the next clause of its sentence ("已经被认定的单项冠军企业中，有近70家入驻": the topic, then its
+    figure)."""
+    clauses = _clauses(text)
+    out = list(clauses)
+    for (s0, e0), (_, e1) in zip(clauses, clauses[1:], strict=False):
+        if text[e0] not in _SENTENCE_END and not find_quantities(text[s0:e0]):
+            out.append((s0, e1))
     return out
 
 
@@ -215,7 +243,7 @@ def compare(
     ]
     for h, hit in enumerate(hits[:passages]):
         text = hit.passage.text
-        for clause in _clauses(text):
+        for clause in _places(text):
             inside = _pairs(text[clause[0] : clause[1]])
             for i, option in enumerate(parsed.options):
                 match = len(own[i] & inside) / len(own[i])
@@ -236,7 +264,7 @@ def compare(
                 break
             picks.append(max(fits, key=lambda c: (c[0], -c[2], -c[3][0])))
         else:
-            places = {(c[2], c[3]) for c in picks}
+            places = {(c[2], c[4][0]) for c in picks}  # each option's own figure
             total = sum(c[0] for c in picks)
             if len(places) == len(picks) and (chosen is None or total > chosen[0]):
                 chosen = (total, unit, picks)  # the measure word in which every option is stated best

@@ -122,6 +122,18 @@ def test_whatever_is_unclear_gives_no_comparison(question: str, texts: tuple[str
     assert compare(question, hits(*texts)) is None
 
 
+def test_a_figure_may_stand_in_the_clause_after_its_topic() -> None:
+    text = "已有近500家“小巨人”企业入驻1688.此外，还有近2000家省级企业入驻。已经被认定的单项冠军企业中，有近70家入驻。"
+    judged = compare("国家级“小巨人”、省级企业和单项冠军企业，哪一类最少？", hits(text))
+    assert judged is not None and [f.value for f in judged.figures] == [500.0, 2000.0, 70.0]
+    assert text[judged.start : judged.end] == "单项冠军企业"
+    # a clause that ends its sentence is no topic for the next sentence's figure
+    assert (
+        compare("北京和上海，哪个企业更多？", hits("北京的企业很多。上海有200家企业，广州有300家企业。"))
+        is None
+    )
+
+
 def test_only_the_first_passages_are_searched() -> None:
     h = hits("无关的段落。", "北京有100家企业。", "上海有200家企业。")
     assert compare("北京和上海，哪个企业更多？", h, passages=2) is None
