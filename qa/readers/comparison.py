@@ -35,9 +35,8 @@ _EITHER = re.compile(
 # "A还是B更便宜？"
 _OR_THEN = re.compile(rf"^(?P<a>.+?)还是(?P<b>.+?)(?:更|比较)(?P<adj>{_ADJ})[吗呢呀？?。！!]*$")
 _CLAUSE_SEP = re.compile(r"[，,；;：:。？?！!\n]")
-_PASSAGE_SEP = re.compile(
-    r"[，,；;：:。？?！!\n.]"
-)  # "." too, unless between digits ("1688.这些" but "1.2万")
+# a passage's clauses end at "." too, unless it stands between digits ("1688.这些" but "1.2万")
+_PASSAGE_SEP = re.compile(r"[，,；;：:。？?！!\n.]")
 _SENTENCE_END = "。？?！!\n."
 _JOINER = re.compile(r"^(?:还是|以及|和|与|跟|或者|或)")
 # what joins two options, most telling first: a character that is also part of words (同比, 或者) is taken
